@@ -1,0 +1,396 @@
+//! The `orgwarden` command line tool: keys and tokens for deploying and
+//! debugging. Every command prints JSON on stdout; failures print
+//! `{"code": …, "message": …}` on stdout and exit 1; usage errors print a
+//! line on stderr and exit 2.
+
+use std::io::Read;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use chrono::{DateTime, SecondsFormat};
+use serde_json::{json, Value};
+
+use crate::token::keys::{Jwks, SigningKeys};
+use crate::token::{
+    decode_unverified, sign, AccessClaims, KeySet, Lifetime, Verifier, VerifyOptions,
+};
+
+/// Default lifetime of a signed token: 15 minutes.
+pub const DEFAULT_TTL_SECS: i64 = 15 * 60;
+
+const USAGE: &str = "\
+orgwarden: Ed25519 access tokens for multi-organization APIs
+
+usage:
+  orgwarden keygen [--kid KID] [--add-to PRIVATE_JWKS_FILE] [--public-out FILE]
+      New Ed25519 key. Prints a private JWKS (the new key first, then those of
+      --add-to) for `wrangler secret put SIGNING_KEYS`; writes the public JWKS
+      to --public-out when given.
+  orgwarden jwks public [FILE|-]
+      The public JWKS of a private JWK or JWKS.
+  orgwarden token sign --key FILE [--claims FILE|-] [--ttl SECONDS]
+      Signs the claims (JSON object; iat, exp and jti filled in when absent)
+      with the first key of a private JWK or JWKS.
+  orgwarden token inspect [TOKEN|-]
+      Header, claims and expiry, unverified; no key needed.
+  orgwarden token verify --jwks FILE --iss ISSUER --aud AUDIENCE [--leeway SECONDS] [TOKEN|-]
+      Exit 0 and the claims when valid; exit 1 and {\"code\", \"message\"} when not.
+";
+
+/// What the process prints and its exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Exit code: 0 success, 1 failure, 2 usage.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// The platform: clock, randomness and files, injected so the tool is testable.
+pub trait Env {
+    /// Unix time, seconds.
+    fn now(&self) -> i64;
+    /// Fills `buf` with cryptographically secure random bytes.
+    fn random(&self, buf: &mut [u8]) -> Result<(), String>;
+    /// Reads a file.
+    fn read_file(&self, path: &str) -> Result<String, String>;
+    /// Writes a file.
+    fn write_file(&self, path: &str, contents: &str) -> Result<(), String>;
+}
+
+/// The real clock, OS randomness and file system.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemEnv;
+
+impl Env for SystemEnv {
+    fn now(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
+    fn random(&self, buf: &mut [u8]) -> Result<(), String> {
+        getrandom::fill(buf).map_err(|e| format!("no randomness: {e}"))
+    }
+    fn read_file(&self, path: &str) -> Result<String, String> {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
+    }
+    fn write_file(&self, path: &str, contents: &str) -> Result<(), String> {
+        std::fs::write(path, contents).map_err(|e| format!("cannot write {path}: {e}"))
+    }
+}
+
+enum Failure {
+    Usage(String),
+    Failed { code: String, message: String },
+}
+
+fn fail(code: &str, message: impl Into<String>) -> Failure {
+    Failure::Failed {
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure::Usage(message.into())
+}
+
+/// Runs the tool with `args` (without the program name).
+pub fn run(args: &[String], stdin: &mut dyn Read, env: &dyn Env) -> Output {
+    match dispatch(args, stdin, env) {
+        Ok(value) => Output {
+            code: 0,
+            stdout: pretty(&value),
+            stderr: String::new(),
+        },
+        Err(Failure::Usage(msg)) => Output {
+            code: 2,
+            stdout: String::new(),
+            stderr: format!("orgwarden: {msg}\n\n{USAGE}"),
+        },
+        Err(Failure::Failed { code, message }) => Output {
+            code: 1,
+            stdout: pretty(&json!({ "code": code, "message": message })),
+            stderr: String::new(),
+        },
+    }
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Parsed `--name value` options and positional arguments.
+struct Args {
+    options: Vec<(String, String)>,
+    positional: Vec<String>,
+}
+
+impl Args {
+    fn parse(args: &[String], known: &[&str]) -> Result<Args, Failure> {
+        let mut out = Args {
+            options: Vec::new(),
+            positional: Vec::new(),
+        };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            if let Some(name) = a.strip_prefix("--") {
+                let (name, value) = match name.split_once('=') {
+                    Some((n, v)) => (n.to_owned(), v.to_owned()),
+                    None => {
+                        let v = it
+                            .next()
+                            .ok_or_else(|| usage(format!("--{name} needs a value")))?;
+                        (name.to_owned(), v.clone())
+                    }
+                };
+                if !known.contains(&name.as_str()) {
+                    return Err(usage(format!("unknown option --{name}")));
+                }
+                if out.options.iter().any(|(n, _)| *n == name) {
+                    return Err(usage(format!("--{name} given twice")));
+                }
+                out.options.push((name, value));
+            } else {
+                out.positional.push(a.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn require(&self, name: &str) -> Result<&str, Failure> {
+        self.get(name)
+            .ok_or_else(|| usage(format!("--{name} is required")))
+    }
+
+    /// At most one positional argument; `-` or none means standard input.
+    fn input(
+        &self,
+        stdin: &mut dyn Read,
+        env: &dyn Env,
+        from_file: bool,
+    ) -> Result<String, Failure> {
+        match self.positional.as_slice() {
+            [] => read_stdin(stdin),
+            [one] if one == "-" => read_stdin(stdin),
+            [one] if from_file => env.read_file(one).map_err(|e| fail("io_error", e)),
+            [one] => Ok(one.clone()),
+            _ => Err(usage("too many arguments")),
+        }
+    }
+}
+
+fn read_stdin(stdin: &mut dyn Read) -> Result<String, Failure> {
+    let mut s = String::new();
+    stdin
+        .read_to_string(&mut s)
+        .map_err(|e| fail("io_error", format!("cannot read standard input: {e}")))?;
+    Ok(s)
+}
+
+fn dispatch(args: &[String], stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, Failure> {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] | ["help" | "--help" | "-h", ..] => Err(usage("what shall it do?")),
+        ["--version" | "version"] => Ok(json!({ "version": env!("CARGO_PKG_VERSION") })),
+        ["keygen", ..] => keygen(
+            &Args::parse(rest(args, 1), &["kid", "add-to", "public-out"])?,
+            env,
+        ),
+        ["jwks", "public", ..] => {
+            let a = Args::parse(rest(args, 2), &[])?;
+            let text = a.input(stdin, env, true)?;
+            let keys = SigningKeys::from_json(&text).map_err(|e| fail(e.code(), e.to_string()))?;
+            to_value(&keys.verification_keys().to_jwks())
+        }
+        ["token", "sign", ..] => token_sign(
+            &Args::parse(rest(args, 2), &["key", "claims", "ttl"])?,
+            stdin,
+            env,
+        ),
+        ["token", "inspect", ..] => token_inspect(&Args::parse(rest(args, 2), &[])?, stdin, env),
+        ["token", "verify", ..] => token_verify(
+            &Args::parse(rest(args, 2), &["jwks", "iss", "aud", "leeway"])?,
+            stdin,
+            env,
+        ),
+        [other, ..] => Err(usage(format!("unknown command {other:?}"))),
+    }
+}
+
+fn rest(args: &[String], n: usize) -> &[String] {
+    args.get(n..).unwrap_or_default()
+}
+
+fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, Failure> {
+    serde_json::to_value(v).map_err(|e| fail("internal", e.to_string()))
+}
+
+fn keygen(a: &Args, env: &dyn Env) -> Result<Value, Failure> {
+    if !a.positional.is_empty() {
+        return Err(usage("keygen takes no arguments"));
+    }
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    env.random(seed.as_mut())
+        .map_err(|e| fail("no_randomness", e))?;
+    let new = SigningKeys::generate(&seed, a.get("kid").map(str::to_owned));
+    let mut entries = vec![new];
+    if let Some(path) = a.get("add-to") {
+        let text = env.read_file(path).map_err(|e| fail("io_error", e))?;
+        let old = SigningKeys::from_json(&text).map_err(|e| fail(e.code(), e.to_string()))?;
+        entries.extend(old.entries().iter().cloned());
+    }
+    let keys = SigningKeys::from_entries(entries).map_err(|e| fail(e.code(), e.to_string()))?;
+    let kids: Vec<&str> = keys.entries().iter().map(|k| k.kid.as_str()).collect();
+    if kids
+        .iter()
+        .enumerate()
+        .any(|(i, k)| kids.iter().skip(i + 1).any(|o| o == k))
+    {
+        return Err(fail(
+            "jwk_duplicate_kid",
+            "the new kid is already in the set",
+        ));
+    }
+    if let Some(path) = a.get("public-out") {
+        env.write_file(
+            path,
+            &pretty(&to_value(&keys.verification_keys().to_jwks())?),
+        )
+        .map_err(|e| fail("io_error", e))?;
+    }
+    to_value(&keys.to_private_jwks())
+}
+
+fn token_sign(a: &Args, stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, Failure> {
+    if !a.positional.is_empty() {
+        return Err(usage(
+            "token sign takes no arguments; claims come from --claims",
+        ));
+    }
+    let key_text = env
+        .read_file(a.require("key")?)
+        .map_err(|e| fail("io_error", e))?;
+    let keys = SigningKeys::from_json(&key_text).map_err(|e| fail(e.code(), e.to_string()))?;
+    let claims_text = match a.get("claims") {
+        None | Some("-") => read_stdin(stdin)?,
+        Some(path) => env.read_file(path).map_err(|e| fail("io_error", e))?,
+    };
+    let ttl = match a.get("ttl") {
+        None => DEFAULT_TTL_SECS,
+        Some(t) => t
+            .parse::<i64>()
+            .ok()
+            .filter(|t| *t > 0)
+            .ok_or_else(|| usage("--ttl takes a positive number of seconds"))?,
+    };
+    let mut claims: serde_json::Map<String, Value> =
+        serde_json::from_str(&claims_text).map_err(|e| {
+            fail(
+                "claims_invalid",
+                format!("claims are not a JSON object: {e}"),
+            )
+        })?;
+    let time =
+        |name: &str, claims: &serde_json::Map<String, Value>| -> Result<Option<i64>, Failure> {
+            match claims.get(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .as_i64()
+                    .map(Some)
+                    .ok_or_else(|| fail("claims_invalid", format!("`{name}` is not an integer"))),
+            }
+        };
+    let now = env.now();
+    let issued_at = time("iat", &claims)?.unwrap_or(now);
+    let lifetime = Lifetime {
+        issued_at,
+        expires_at: time("exp", &claims)?.unwrap_or(issued_at.saturating_add(ttl)),
+        not_before: time("nbf", &claims)?,
+    };
+    for t in ["iat", "exp", "nbf"] {
+        claims.remove(t);
+    }
+    if !claims.contains_key("jti") {
+        let mut id = [0u8; 16];
+        env.random(&mut id).map_err(|e| fail("no_randomness", e))?;
+        claims.insert(
+            "jti".into(),
+            Value::String(Base64UrlUnpadded::encode_string(&id)),
+        );
+    }
+    let claims: AccessClaims = serde_json::from_value(Value::Object(claims)).map_err(|e| {
+        fail(
+            "claims_invalid",
+            format!("claims do not fit an access token: {e}"),
+        )
+    })?;
+    let token = sign(&keys, &claims, lifetime).map_err(|e| fail(e.code(), e.to_string()))?;
+    Ok(
+        json!({ "token": token, "kid": keys.active().kid, "expires_at": rfc3339(lifetime.expires_at) }),
+    )
+}
+
+fn rfc3339(secs: i64) -> Value {
+    DateTime::from_timestamp(secs, 0).map_or(Value::Null, |t| {
+        Value::String(t.to_rfc3339_opts(SecondsFormat::Millis, true))
+    })
+}
+
+fn token_inspect(a: &Args, stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, Failure> {
+    let token = a.input(stdin, env, false)?;
+    let (header, claims) =
+        decode_unverified(token.trim()).map_err(|e| fail(e.code(), e.to_string()))?;
+    let now = env.now();
+    let exp = claims.get("exp").and_then(Value::as_i64);
+    Ok(json!({
+        "verified": false,
+        "header": header,
+        "claims": claims,
+        "expires_at": exp.map_or(Value::Null, rfc3339),
+        "issued_at": claims.get("iat").and_then(Value::as_i64).map_or(Value::Null, rfc3339),
+        "expired": exp.map(|e| e <= now),
+        "expires_in": exp.map(|e| e.saturating_sub(now)),
+    }))
+}
+
+fn token_verify(a: &Args, stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, Failure> {
+    let jwks_text = env
+        .read_file(a.require("jwks")?)
+        .map_err(|e| fail("io_error", e))?;
+    let jwks = Jwks::parse(&jwks_text).map_err(|e| fail(e.code(), e.to_string()))?;
+    let keys = KeySet::from_jwks(&jwks).map_err(|e| fail(e.code(), e.to_string()))?;
+    let mut options = VerifyOptions::new(a.require("iss")?, a.require("aud")?);
+    if let Some(l) = a.get("leeway") {
+        options.leeway_secs = l
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (0..=86_400).contains(l))
+            .ok_or_else(|| usage("--leeway takes 0 to 86400 seconds"))?;
+    }
+    let token = a.input(stdin, env, false)?;
+    let verified = Verifier::new(keys, options)
+        .verify(token.trim(), env.now())
+        .map_err(|e| fail(e.code(), e.to_string()))?;
+    let mut claims = to_value(&verified.claims)?;
+    if let Value::Object(m) = &mut claims {
+        m.insert("exp".into(), json!(verified.exp));
+        m.insert("iat".into(), json!(verified.iat));
+        if let Some(nbf) = verified.nbf {
+            m.insert("nbf".into(), json!(nbf));
+        }
+    }
+    Ok(
+        json!({ "valid": true, "kid": verified.kid, "claims": claims, "expires_at": rfc3339(verified.exp) }),
+    )
+}

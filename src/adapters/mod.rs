@@ -1,0 +1,8 @@
+//! Platform adapters: each translates between a platform and the core, and
+//! holds no rule of its own.
+
+#[cfg(feature = "cli")]
+pub mod cli;
+
+#[cfg(all(feature = "worker", target_arch = "wasm32"))]
+pub mod worker;

@@ -1,0 +1,124 @@
+//! A bounded cache of verified tokens, so that a token seen again costs a
+//! hash lookup instead of a signature check until it expires.
+//!
+//! Entries are keyed by the whole token text and compared in full on a hit,
+//! so a token that differs in any byte never matches. Only tokens that passed
+//! every check are stored, and a hit re-runs the time checks, so a cached
+//! token stops passing at its `exp` exactly as an uncached one would. The
+//! cache belongs to one key set and one set of options: a key rotation builds
+//! a new verifier and with it a new cache. Revocation is checked by the caller
+//! on every request, cached or not.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use super::error::TokenError;
+use super::verify::{VerifiedToken, Verifier};
+
+/// Default number of tokens kept.
+pub const DEFAULT_CAPACITY: usize = 10_000;
+
+/// Counters for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Lookups answered from the cache.
+    pub hits: u64,
+    /// Lookups that verified the token.
+    pub misses: u64,
+    /// Entries dropped to stay within capacity.
+    pub evictions: u64,
+}
+
+/// Verified tokens, at most `capacity` of them, oldest evicted first.
+#[derive(Debug)]
+pub struct TokenCache {
+    entries: HashMap<Arc<str>, (Arc<VerifiedToken>, u64)>,
+    order: VecDeque<(Arc<str>, u64)>,
+    capacity: usize,
+    next_seq: u64,
+    stats: CacheStats,
+}
+
+impl TokenCache {
+    /// A cache of at most `capacity` tokens (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        TokenCache {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+            capacity: capacity.max(1),
+            next_seq: 0,
+            stats: CacheStats::default(),
+        }
+    }
+
+    /// Verifies `token` through the cache.
+    pub fn verify(
+        &mut self,
+        verifier: &Verifier,
+        token: &str,
+        now: i64,
+    ) -> Result<Arc<VerifiedToken>, TokenError> {
+        if let Some((hit, _)) = self.entries.get(token) {
+            let hit = Arc::clone(hit);
+            match hit.check_time(now, verifier.options().leeway_secs) {
+                Ok(()) => {
+                    self.stats.hits += 1;
+                    return Ok(hit);
+                }
+                Err(e) => {
+                    self.entries.remove(token);
+                    return Err(e);
+                }
+            }
+        }
+        self.stats.misses += 1;
+        let verified = Arc::new(verifier.verify(token, now)?);
+        self.insert(token, Arc::clone(&verified));
+        Ok(verified)
+    }
+
+    fn insert(&mut self, token: &str, verified: Arc<VerifiedToken>) {
+        while self.entries.len() >= self.capacity {
+            let Some((key, seq)) = self.order.pop_front() else {
+                break;
+            };
+            // Skip queue slots whose entry was already dropped or replaced.
+            if self.entries.get(&key).is_some_and(|(_, s)| *s == seq) {
+                self.entries.remove(&key);
+                self.stats.evictions += 1;
+            }
+        }
+        let key: Arc<str> = Arc::from(token);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.order.push_back((Arc::clone(&key), seq));
+        self.entries.insert(key, (verified, seq));
+        // Keep the queue from growing without bound when entries expire early.
+        if self.order.len() > self.capacity.saturating_mul(2) {
+            let entries = &self.entries;
+            self.order
+                .retain(|(k, s)| entries.get(k).is_some_and(|(_, live)| live == s));
+        }
+    }
+
+    /// Number of cached tokens.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> CacheStats {
+        self.stats
+    }
+}
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        TokenCache::new(DEFAULT_CAPACITY)
+    }
+}

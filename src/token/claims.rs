@@ -1,0 +1,95 @@
+//! The access token claims (CONTRACT section 4, RFC 9068 profile).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::decide::{Principal, Subject};
+use crate::ids::{OrgId, RoleId, TenantId, UserId};
+use crate::rights::RightSet;
+
+/// `aud`: one string or an array of strings (RFC 7519 section 4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// One audience.
+    One(String),
+    /// Several.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Whether `aud` names `expected`.
+    pub fn contains(&self, expected: &str) -> bool {
+        match self {
+            Audience::One(a) => a == expected,
+            Audience::Many(v) => v.iter().any(|a| a == expected),
+        }
+    }
+}
+
+/// One membership in the `orgs` claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgClaim {
+    /// The member's role in the org.
+    pub role: RoleId,
+    /// The role's rights at issue time, short form (`_ALL` kept short).
+    pub rights: RightSet,
+}
+
+/// The claims of an orgwarden access token other than the time claims
+/// (`exp`, `iat`, `nbf`), which jwt-compact's envelope carries.
+///
+/// Unknown claims are accepted and ignored (tokens of external issuers carry
+/// their own); a known claim of the wrong type is an error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// `<public base URL>/t/<tenant>`.
+    pub iss: String,
+    /// A user ID, or `apikey:<key id>`.
+    pub sub: String,
+    /// The audience(s).
+    pub aud: Audience,
+    /// Unique token ID.
+    pub jti: String,
+    /// The tenant.
+    pub tid: TenantId,
+    /// For API-key tokens: the key ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Every approved membership of the subject.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub orgs: BTreeMap<OrgId, OrgClaim>,
+    /// Tenant admin.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub adm: bool,
+    /// The credential's ceiling; absent for "everything the subject has".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rights: Option<RightSet>,
+}
+
+/// Prefix of `sub` for tokens issued to an API key.
+pub const API_KEY_SUBJECT_PREFIX: &str = "apikey:";
+
+impl AccessClaims {
+    /// The user this token speaks for, when `sub` is a user ID.
+    pub fn user(&self) -> Option<UserId> {
+        if self.sub.starts_with(API_KEY_SUBJECT_PREFIX) {
+            None
+        } else {
+            UserId::new(self.sub.as_str()).ok()
+        }
+    }
+
+    /// The decision subject for a user token. `None` for API-key tokens
+    /// (`sub` = `apikey:…`): their owner and rights come from the key's record.
+    pub fn subject(&self) -> Option<Subject> {
+        let user = self.user()?;
+        Some(Subject::new(
+            Principal::User(user),
+            self.orgs.iter().map(|(o, c)| (o.clone(), c.rights)),
+            self.adm,
+            self.rights,
+        ))
+    }
+}

@@ -1,0 +1,23 @@
+//! Ed25519 access tokens (CONTRACT section 4): keys, signing, strict
+//! verification, a verified-token cache and inspection.
+//!
+//! The phases are types: text → [`header::JoseHeader`] (checked before any key
+//! is looked up) → a [`keys::KeySet`] key by `kid` → strict signature
+//! ([`alg::StrictEd25519`]) → [`claims::AccessClaims`] → time, issuer and
+//! audience → [`verify::VerifiedToken`].
+
+pub mod alg;
+pub mod cache;
+pub mod claims;
+pub mod error;
+pub mod header;
+pub mod keys;
+pub mod sign;
+pub mod verify;
+
+pub use cache::TokenCache;
+pub use claims::{AccessClaims, Audience, OrgClaim};
+pub use error::{KeyError, TokenError};
+pub use keys::{Jwk, Jwks, KeySet, SigningKeys};
+pub use sign::{sign, Lifetime};
+pub use verify::{decode_unverified, VerifiedToken, Verifier, VerifyOptions};
