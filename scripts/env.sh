@@ -1,0 +1,15 @@
+# Sourced by the project's scripts: tool paths and settings, no installs.
+# worker-build would download wasm-bindgen, wasm-opt and esbuild from GitHub;
+# these point it at the pinned copies that scripts/setup.sh installs instead.
+ORGWARDEN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ORGWARDEN_ROOT
+export PATH="$HOME/.cargo/bin:$ORGWARDEN_ROOT/node_modules/.bin:$PATH"
+export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
+export WASM_OPT_BIN="$ORGWARDEN_ROOT/node_modules/.bin/wasm-opt"
+export ESBUILD_BIN="$ORGWARDEN_ROOT/node_modules/.bin/esbuild"
+export WRANGLER_SEND_METRICS=false
+export CLOUDFLARE_CF_FETCH_ENABLED=false
+export NO_UPDATE_NOTIFIER=1
+# The versions the lock file and package.json pin.
+ORGWARDEN_WORKER_BUILD_VERSION=0.8.7
+ORGWARDEN_WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ORGWARDEN_ROOT/Cargo.lock" 2>/dev/null)"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs to build, run and test orgwarden; safe to
+# run again (each step is skipped when its result is already there).
+#
+#   - Rust targets wasm32-unknown-unknown and wasm32-wasip2, clippy, rustfmt
+#   - worker-build (pinned) and wasm-bindgen-cli (the version in Cargo.lock)
+#   - npm packages from package-lock.json: wrangler, miniflare, binaryen
+#     (wasm-opt), esbuild; worker-build uses these instead of downloading
+#   - .dev.vars with a fresh signing key for `wrangler dev`
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ORGWARDEN_ROOT"
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+# Rust: targets and components.
+installed_targets="$(rustup target list --installed)"
+for t in wasm32-unknown-unknown wasm32-wasip2; do
+  grep -qx "$t" <<<"$installed_targets" || { say "adding Rust target $t"; rustup target add "$t"; }
+done
+for c in clippy rustfmt; do
+  rustup component list --installed | grep -q "^$c" || { say "adding $c"; rustup component add "$c"; }
+done
+
+# The lock file decides the wasm-bindgen version; make sure it exists.
+[ -f Cargo.lock ] || cargo generate-lockfile
+source scripts/env.sh
+[ -n "$ORGWARDEN_WASM_BINDGEN_VERSION" ] || { say "no wasm-bindgen in Cargo.lock"; exit 1; }
+
+# worker-build: about 11 minutes to build on 2 cores, so only when missing.
+if [ "$(worker-build --version 2>/dev/null | awk '{print $NF}')" != "$ORGWARDEN_WORKER_BUILD_VERSION" ]; then
+  say "installing worker-build $ORGWARDEN_WORKER_BUILD_VERSION"
+  cargo install worker-build --version "$ORGWARDEN_WORKER_BUILD_VERSION" --locked
+fi
+# wasm-bindgen-cli must equal the library exactly. No --locked: its own lock
+# names a crate version the registry no longer serves.
+if [ "$("$WASM_BINDGEN_BIN" --version 2>/dev/null | awk '{print $NF}')" != "$ORGWARDEN_WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $ORGWARDEN_WASM_BINDGEN_VERSION"
+  cargo install wasm-bindgen-cli --version "$ORGWARDEN_WASM_BINDGEN_VERSION" --force
+fi
+
+# npm packages, exactly as locked. Install scripts are not needed (the
+# platform binaries come as optional dependencies) and are not run.
+if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/.bin/wasm-opt ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --ignore-scripts
+fi
+
+# Local secrets for `wrangler dev` and the tests: generated once, never committed.
+if [ ! -f .dev.vars ]; then
+  say "generating .dev.vars (signing key and operator key)"
+  cargo build --quiet --features cli --bin orgwarden
+  keys="$(target/debug/orgwarden keygen | tr -d '\n ')"
+  operator="$(head -c 32 /dev/urandom | base64 | tr -d '=+/\n')"
+  umask 077
+  printf "SIGNING_KEYS='%s'\nOPERATOR_KEY='%s'\n" "$keys" "$operator" > .dev.vars
+fi
+say "ready"

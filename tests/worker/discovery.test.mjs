@@ -1,0 +1,77 @@
+// The worker's health and key discovery endpoints, in workerd.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorker, newPrivateJwk, thumbprint } from './harness.mjs';
+
+const active = newPrivateJwk('k-2026');
+const older = newPrivateJwk(); // no kid: the worker names it by thumbprint
+let mf;
+
+before(async () => {
+  mf = await startWorker({ bindings: { SIGNING_KEYS: JSON.stringify({ keys: [active, older] }) } });
+});
+after(async () => { await mf?.dispose(); });
+
+test('GET /healthz answers ok', async () => {
+  const res = await mf.dispatchFetch('http://localhost/healthz');
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { status: 'ok' });
+});
+
+for (const path of ['/.well-known/jwks.json', '/t/acme/.well-known/jwks.json']) {
+  test(`GET ${path} serves the public keys, active first, no private part`, async () => {
+    const res = await mf.dispatchFetch(`http://localhost${path}`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type'), /^application\/json/);
+    assert.match(res.headers.get('cache-control'), /max-age=\d+/);
+    const text = await res.text();
+    assert.ok(!text.includes(active.d) && !text.includes(older.d), 'no private key material');
+    const { keys } = JSON.parse(text);
+    assert.deepEqual(keys.map((k) => k.kid), ['k-2026', thumbprint(older)]);
+    assert.deepEqual(keys[0], { kty: 'OKP', crv: 'Ed25519', x: active.x, kid: 'k-2026', alg: 'EdDSA', use: 'sig' });
+    assert.equal(keys[1].x, older.x);
+  });
+}
+
+test('unknown paths get a 404 problem document', async () => {
+  for (const path of ['/', '/nope', '/t/ACME/.well-known/jwks.json', '/t/acme/.well-known/jwks.json/x']) {
+    const res = await mf.dispatchFetch(`http://localhost${path}`);
+    assert.equal(res.status, 404, path);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    const p = await res.json();
+    assert.equal(p.code, 'not_found');
+    assert.equal(p.status, 404);
+    assert.equal(p.title, 'Not Found');
+  }
+});
+
+test('other methods get 405 with Allow', async () => {
+  const res = await mf.dispatchFetch('http://localhost/.well-known/jwks.json', { method: 'POST', body: '{}' });
+  assert.equal(res.status, 405);
+  assert.equal(res.headers.get('allow'), 'GET, HEAD');
+  assert.equal((await res.json()).code, 'method_not_allowed');
+});
+
+test('a missing or broken SIGNING_KEYS secret is a 500 that leaks nothing', async () => {
+  const missing = await startWorker();
+  try {
+    const res = await missing.dispatchFetch('http://localhost/.well-known/jwks.json');
+    assert.equal(res.status, 500);
+    assert.equal((await res.json()).code, 'server_misconfigured');
+  } finally {
+    await missing.dispose();
+  }
+  const publicOnly = { ...active };
+  delete publicOnly.d;
+  const secret = JSON.stringify({ keys: [publicOnly, { ...older, x: active.x }] });
+  const broken = await startWorker({ bindings: { SIGNING_KEYS: secret } });
+  try {
+    const res = await broken.dispatchFetch('http://localhost/.well-known/jwks.json');
+    assert.equal(res.status, 500);
+    const text = await res.text();
+    assert.ok(!text.includes(older.d) && !text.includes(active.x));
+    assert.equal(JSON.parse(text).code, 'server_misconfigured');
+  } finally {
+    await broken.dispose();
+  }
+});
