@@ -12,7 +12,7 @@ use ed25519_dalek::Signer;
 use orgwarden::token::alg::StrictEd25519;
 use orgwarden::token::keys::SigningKeys;
 use orgwarden::token::verify::signing_input;
-use orgwarden::token::{sign, AccessClaims, KeySet, Lifetime, TokenCache, Verifier, VerifyOptions};
+use orgwarden::token::{sign, AccessClaims, KeySet, TokenCache, Verifier, VerifyOptions};
 use serde_json::json;
 
 const ISS: &str = "https://api.example.com/t/acme";
@@ -31,15 +31,19 @@ fn keys() -> SigningKeys {
 }
 
 fn claims() -> AccessClaims {
+    claims_at(NOW, NOW + 900, None)
+}
+
+fn claims_at(iat: i64, exp: i64, nbf: Option<i64>) -> AccessClaims {
     serde_json::from_value(json!({
-        "iss": ISS, "sub": "alice", "aud": AUD, "jti": "j1", "tid": "acme",
+        "iss": ISS, "sub": "alice", "aud": AUD, "jti": "j1", "tid": "acme", "iat": iat, "exp": exp, "nbf": nbf,
         "orgs": {"acme": {"role": "owner", "rights": ["RIGHT_ORGANIZATION_ALL", "RIGHT_APPLICATION_ALL"]}}
     }))
     .unwrap()
 }
 
 fn good_token() -> String {
-    sign(&keys(), &claims(), Lifetime::starting(NOW, 900)).unwrap()
+    sign(&keys(), &claims()).unwrap()
 }
 
 fn verifier() -> Verifier {
@@ -105,7 +109,10 @@ fn a_good_token_verifies_with_its_claims() {
     let token = good_token();
     let v = verifier().verify(&token, NOW).unwrap();
     assert_eq!(v.claims, claims());
-    assert_eq!((v.iat, v.exp, v.kid.as_str()), (NOW, NOW + 900, "k1"));
+    assert_eq!(
+        (v.claims.iat, v.claims.exp, v.kid.as_str()),
+        (NOW, NOW + 900, "k1")
+    );
     let (header, _) = orgwarden::token::decode_unverified(&token).unwrap();
     assert_eq!(
         header,
@@ -119,7 +126,7 @@ fn a_good_token_verifies_with_its_claims() {
     .unwrap();
     let v2 = Verifier::new(rotated.verification_keys(), VerifyOptions::new(ISS, AUD));
     assert!(v2.verify(&token, NOW).is_ok());
-    let new = sign(&rotated, &claims(), Lifetime::starting(NOW, 60)).unwrap();
+    let new = sign(&rotated, &claims_at(NOW, NOW + 60, None)).unwrap();
     assert_eq!(v2.verify(&new, NOW).unwrap().kid, "k2");
     assert_eq!(code(&new), "token_unknown_kid");
 }
@@ -289,12 +296,7 @@ fn small_order_keys_never_make_it_into_a_key_set() {
 fn time_claims_with_leeway() {
     let v = verifier();
     let t = |iat: i64, exp: i64, nbf: Option<i64>| {
-        let l = Lifetime {
-            issued_at: iat,
-            expires_at: exp,
-            not_before: nbf,
-        };
-        v.verify(&sign(&keys(), &claims(), l).unwrap(), NOW)
+        v.verify(&sign(&keys(), &claims_at(iat, exp, nbf)).unwrap(), NOW)
             .map_or_else(|e| e.code(), |_| "ok")
     };
     assert_eq!(t(NOW - 1000, NOW - 61, None), "token_expired");
@@ -315,7 +317,7 @@ fn time_claims_with_leeway() {
             ..VerifyOptions::new(ISS, AUD)
         },
     );
-    let token = sign(&keys(), &claims(), Lifetime::starting(NOW - 100, 100)).unwrap();
+    let token = sign(&keys(), &claims_at(NOW - 100, NOW, None)).unwrap();
     assert_eq!(
         strict.verify(&token, NOW).unwrap_err().code(),
         "token_expired"
@@ -452,7 +454,7 @@ fn cache_hits_skip_verification_and_never_match_another_token() {
     assert_eq!(cache.len(), 0);
     // Bounded: the oldest entry goes first.
     let tokens: Vec<String> = (0..3)
-        .map(|i| sign(&keys(), &claims(), Lifetime::starting(NOW + i, 900)).unwrap())
+        .map(|i| sign(&keys(), &claims_at(NOW + i, NOW + 900, None)).unwrap())
         .collect();
     for t in &tokens {
         cache.verify(&v, t, NOW + 5).unwrap();

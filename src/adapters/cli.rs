@@ -10,9 +10,7 @@ use chrono::{DateTime, SecondsFormat};
 use serde_json::{json, Value};
 
 use crate::token::keys::{Jwks, SigningKeys};
-use crate::token::{
-    decode_unverified, sign, AccessClaims, KeySet, Lifetime, Verifier, VerifyOptions,
-};
+use crate::token::{decode_unverified, sign, AccessClaims, KeySet, Verifier, VerifyOptions};
 
 /// Default lifetime of a signed token: 15 minutes.
 pub const DEFAULT_TTL_SECS: i64 = 15 * 60;
@@ -301,26 +299,20 @@ fn token_sign(a: &Args, stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, Fa
                 format!("claims are not a JSON object: {e}"),
             )
         })?;
-    let time =
-        |name: &str, claims: &serde_json::Map<String, Value>| -> Result<Option<i64>, Failure> {
-            match claims.get(name) {
-                None => Ok(None),
-                Some(v) => v
-                    .as_i64()
-                    .map(Some)
-                    .ok_or_else(|| fail("claims_invalid", format!("`{name}` is not an integer"))),
-            }
-        };
-    let now = env.now();
-    let issued_at = time("iat", &claims)?.unwrap_or(now);
-    let lifetime = Lifetime {
-        issued_at,
-        expires_at: time("exp", &claims)?.unwrap_or(issued_at.saturating_add(ttl)),
-        not_before: time("nbf", &claims)?,
+    // Missing times are filled in; present ones are checked by the claims type.
+    let issued_at = match claims.get("iat") {
+        None => {
+            let now = env.now();
+            claims.insert("iat".into(), json!(now));
+            now
+        }
+        Some(v) => v
+            .as_i64()
+            .ok_or_else(|| fail("claims_invalid", "`iat` is not an integer"))?,
     };
-    for t in ["iat", "exp", "nbf"] {
-        claims.remove(t);
-    }
+    claims
+        .entry("exp")
+        .or_insert_with(|| json!(issued_at.saturating_add(ttl)));
     if !claims.contains_key("jti") {
         let mut id = [0u8; 16];
         env.random(&mut id).map_err(|e| fail("no_randomness", e))?;
@@ -335,10 +327,8 @@ fn token_sign(a: &Args, stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, Fa
             format!("claims do not fit an access token: {e}"),
         )
     })?;
-    let token = sign(&keys, &claims, lifetime).map_err(|e| fail(e.code(), e.to_string()))?;
-    Ok(
-        json!({ "token": token, "kid": keys.active().kid, "expires_at": rfc3339(lifetime.expires_at) }),
-    )
+    let token = sign(&keys, &claims).map_err(|e| fail(e.code(), e.to_string()))?;
+    Ok(json!({ "token": token, "kid": keys.active().kid, "expires_at": rfc3339(claims.exp) }))
 }
 
 fn rfc3339(secs: i64) -> Value {
@@ -382,15 +372,11 @@ fn token_verify(a: &Args, stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, 
     let verified = Verifier::new(keys, options)
         .verify(token.trim(), env.now())
         .map_err(|e| fail(e.code(), e.to_string()))?;
-    let mut claims = to_value(&verified.claims)?;
-    if let Value::Object(m) = &mut claims {
-        m.insert("exp".into(), json!(verified.exp));
-        m.insert("iat".into(), json!(verified.iat));
-        if let Some(nbf) = verified.nbf {
-            m.insert("nbf".into(), json!(nbf));
-        }
-    }
-    Ok(
-        json!({ "valid": true, "kid": verified.kid, "claims": claims, "expires_at": rfc3339(verified.exp) }),
-    )
+    let claims = to_value(&verified.claims)?;
+    Ok(json!({
+        "valid": true,
+        "kid": verified.kid,
+        "claims": claims,
+        "expires_at": rfc3339(verified.claims.exp),
+    }))
 }

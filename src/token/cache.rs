@@ -60,7 +60,7 @@ impl TokenCache {
     ) -> Result<Arc<VerifiedToken>, TokenError> {
         if let Some((hit, _)) = self.entries.get(token) {
             let hit = Arc::clone(hit);
-            match hit.check_time(now, verifier.options().leeway_secs) {
+            match hit.claims.check_time(now, verifier.options().leeway_secs) {
                 Ok(()) => {
                     self.stats.hits += 1;
                     return Ok(hit);

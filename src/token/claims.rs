@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::error::TokenError;
 use crate::decide::{Principal, Subject};
 use crate::ids::{OrgId, RoleId, TenantId, UserId};
 use crate::rights::RightSet;
@@ -37,13 +38,20 @@ pub struct OrgClaim {
     pub rights: RightSet,
 }
 
-/// The claims of an orgwarden access token other than the time claims
-/// (`exp`, `iat`, `nbf`), which jwt-compact's envelope carries.
+/// The claims of an orgwarden access token.
 ///
 /// Unknown claims are accepted and ignored (tokens of external issuers carry
-/// their own); a known claim of the wrong type is an error.
+/// their own); a known claim of the wrong type is an error. Times are integer
+/// Unix seconds; `exp` and `iat` are required (RFC 9068 section 2.2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessClaims {
+    /// Expiry, Unix seconds.
+    pub exp: i64,
+    /// Issue time, Unix seconds.
+    pub iat: i64,
+    /// Not valid before, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     /// `<public base URL>/t/<tenant>`.
     pub iss: String,
     /// A user ID, or `apikey:<key id>`.
@@ -72,6 +80,21 @@ pub struct AccessClaims {
 pub const API_KEY_SUBJECT_PREFIX: &str = "apikey:";
 
 impl AccessClaims {
+    /// The time checks: `exp` in the future, `nbf` and `iat` not, each with
+    /// `leeway` seconds of slack. Also what a cached token is checked against again.
+    pub fn check_time(&self, now: i64, leeway: i64) -> Result<(), TokenError> {
+        if now.saturating_sub(leeway) >= self.exp {
+            return Err(TokenError::Expired { exp: self.exp });
+        }
+        if self.nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
+            return Err(TokenError::NotYetValid { claim: "nbf" });
+        }
+        if self.iat > now.saturating_add(leeway) {
+            return Err(TokenError::NotYetValid { claim: "iat" });
+        }
+        Ok(())
+    }
+
     /// The user this token speaks for, when `sub` is a user ID.
     pub fn user(&self) -> Option<UserId> {
         if self.sub.starts_with(API_KEY_SUBJECT_PREFIX) {

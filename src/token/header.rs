@@ -39,9 +39,10 @@ pub fn parse_header(segment: &str) -> Result<JoseHeader, TokenError> {
     if segment.len() > MAX_HEADER_B64 {
         return Err(TokenError::malformed("header is too long"));
     }
-    let bytes = Base64UrlUnpadded::decode_vec(segment)
+    let mut buf = [0u8; MAX_HEADER_B64 / 4 * 3];
+    let bytes = Base64UrlUnpadded::decode(segment, &mut buf)
         .map_err(|_| TokenError::malformed("header is not base64url without padding"))?;
-    let raw: RawHeader = serde_json::from_slice(&bytes)
+    let raw: RawHeader = serde_json::from_slice(bytes)
         .map_err(|e| TokenError::malformed(format!("header: {}", json_reason(&e))))?;
     let alg = raw
         .alg
@@ -134,7 +135,7 @@ impl<'de> Visitor<'de> for HeaderVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeader, A::Error> {
         let mut h = RawHeader::default();
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen: Vec<String> = Vec::with_capacity(8);
         while let Some(key) = map.next_key::<String>()? {
             if seen.contains(&key) {
                 return Err(de::Error::custom(format_args!(

@@ -5,6 +5,10 @@
 //! is looked up) → a [`keys::KeySet`] key by `kid` → strict signature
 //! ([`alg::StrictEd25519`]) → [`claims::AccessClaims`] → time, issuer and
 //! audience → [`verify::VerifiedToken`].
+//!
+//! jwt-compact serializes and signs ([`sign::sign`]) and its `Algorithm` trait
+//! carries the strict signature check both ways; parsing on the verify path is
+//! orgwarden's own (see [`verify::Verifier::verify`] for why).
 
 pub mod alg;
 pub mod cache;
@@ -19,5 +23,5 @@ pub use cache::TokenCache;
 pub use claims::{AccessClaims, Audience, OrgClaim};
 pub use error::{KeyError, TokenError};
 pub use keys::{Jwk, Jwks, KeySet, SigningKeys};
-pub use sign::{sign, Lifetime};
+pub use sign::sign;
 pub use verify::{decode_unverified, VerifiedToken, Verifier, VerifyOptions};

@@ -3,8 +3,8 @@
 //! code, and nothing reads a claim before the signature has verified.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use ed25519_dalek::Signature;
-use jwt_compact::{Algorithm, Claims, UntrustedToken};
+use ed25519_dalek::{Signature, SIGNATURE_LENGTH};
+use jwt_compact::Algorithm;
 
 use super::alg::StrictEd25519;
 use super::claims::AccessClaims;
@@ -47,30 +47,8 @@ impl VerifyOptions {
 pub struct VerifiedToken {
     /// The key that signed it.
     pub kid: String,
-    /// `exp`, Unix seconds.
-    pub exp: i64,
-    /// `iat`, Unix seconds.
-    pub iat: i64,
-    /// `nbf`, Unix seconds.
-    pub nbf: Option<i64>,
-    /// The other claims.
+    /// Its claims.
     pub claims: AccessClaims,
-}
-
-impl VerifiedToken {
-    /// The time checks alone: what a cached token is checked against again.
-    pub fn check_time(&self, now: i64, leeway: i64) -> Result<(), TokenError> {
-        if now.saturating_sub(leeway) >= self.exp {
-            return Err(TokenError::Expired { exp: self.exp });
-        }
-        if self.nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
-            return Err(TokenError::NotYetValid { claim: "nbf" });
-        }
-        if self.iat > now.saturating_add(leeway) {
-            return Err(TokenError::NotYetValid { claim: "iat" });
-        }
-        Ok(())
-    }
 }
 
 /// Verifies tokens against a key set and options. Cheap to share; holds no cache
@@ -98,43 +76,15 @@ impl Verifier {
     }
 
     /// Verifies `token` at Unix time `now` (seconds).
+    ///
+    /// The token is split and each part decoded once, here, rather than through
+    /// jwt-compact's `UntrustedToken`: the header needs the stricter parse of
+    /// [`parse_header`] anyway, and jwt-compact reads the claims through a
+    /// `flatten` envelope before the signature is checked; decoding the claims
+    /// straight into [`AccessClaims`] after it is both stricter in order and
+    /// about 6 µs cheaper. The signature itself goes through jwt-compact's
+    /// `Algorithm` trait, implemented strictly by [`StrictEd25519`].
     pub fn verify(&self, token: &str, now: i64) -> Result<VerifiedToken, TokenError> {
-        let (signed, checked) = self.verify_signature(token)?;
-        let claims: Claims<AccessClaims> =
-            signed.deserialize_claims_unchecked().map_err(|e| match e {
-                jwt_compact::ValidationError::MalformedClaims(e) => {
-                    TokenError::malformed(format!("claims: {}", json_reason(&e)))
-                }
-                _ => TokenError::malformed("claims are not a JSON object"),
-            })?;
-        let exp = claims
-            .expiration
-            .ok_or_else(|| TokenError::malformed("no exp claim"))?;
-        let iat = claims
-            .issued_at
-            .ok_or_else(|| TokenError::malformed("no iat claim"))?;
-        let verified = VerifiedToken {
-            kid: checked,
-            exp: exp.timestamp(),
-            iat: iat.timestamp(),
-            nbf: claims.not_before.map(|t| t.timestamp()),
-            claims: claims.custom,
-        };
-        verified.check_time(now, self.options.leeway_secs)?;
-        if verified.claims.iss != self.options.issuer {
-            return Err(TokenError::WrongIssuer);
-        }
-        if !verified.claims.aud.contains(&self.options.audience) {
-            return Err(TokenError::WrongAudience);
-        }
-        Ok(verified)
-    }
-
-    /// Size, structure, header, key and signature: everything before the claims.
-    fn verify_signature<'t>(
-        &self,
-        token: &'t str,
-    ) -> Result<(UntrustedToken<'t>, String), TokenError> {
         if token.len() > self.options.max_bytes {
             return Err(TokenError::TooLarge {
                 size: token.len(),
@@ -142,7 +92,7 @@ impl Verifier {
             });
         }
         let mut parts = token.split('.');
-        let (Some(header_b64), Some(_), Some(_), None) =
+        let (Some(header_b64), Some(claims_b64), Some(signature_b64), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(TokenError::malformed(
@@ -155,19 +105,37 @@ impl Verifier {
             .keys
             .get(&kid)
             .ok_or_else(|| TokenError::UnknownKid(Some(kid.clone())))?;
-        let untrusted = UntrustedToken::new(token).map_err(|e| match e {
-            jwt_compact::ParseError::InvalidBase64Encoding => {
-                TokenError::malformed("a part is not base64url without padding")
+
+        let mut signature = [0u8; SIGNATURE_LENGTH];
+        match Base64UrlUnpadded::decode(signature_b64, &mut signature) {
+            Ok(decoded) if decoded.len() == SIGNATURE_LENGTH => {}
+            _ => {
+                return Err(TokenError::malformed(
+                    "the signature is not 64 bytes of base64url",
+                ))
             }
-            _ => TokenError::malformed("token structure"),
-        })?;
-        let signature = Signature::from_slice(untrusted.signature_bytes())
-            .map_err(|_| TokenError::malformed("an Ed25519 signature is 64 bytes"))?;
+        }
         let signing_input = signing_input(token);
-        if !StrictEd25519.verify_signature(&signature, key, signing_input.as_bytes()) {
+        if !StrictEd25519.verify_signature(
+            &Signature::from_bytes(&signature),
+            key,
+            signing_input.as_bytes(),
+        ) {
             return Err(TokenError::BadSignature);
         }
-        Ok((untrusted, kid))
+
+        let claims_json = Base64UrlUnpadded::decode_vec(claims_b64)
+            .map_err(|_| TokenError::malformed("claims are not base64url without padding"))?;
+        let claims: AccessClaims = serde_json::from_slice(&claims_json)
+            .map_err(|e| TokenError::malformed(format!("claims: {}", json_reason(&e))))?;
+        claims.check_time(now, self.options.leeway_secs)?;
+        if claims.iss != self.options.issuer {
+            return Err(TokenError::WrongIssuer);
+        }
+        if !claims.aud.contains(&self.options.audience) {
+            return Err(TokenError::WrongAudience);
+        }
+        Ok(VerifiedToken { kid, claims })
     }
 }
 
