@@ -1,5 +1,5 @@
 //! Token verification cost (issue 2, step 8): (a) the raw `verify_strict`
-//! floor, (b) orgwarden's full verify, (c) the `jsonwebtoken` crate as a peer,
+//! floor, (a2) orgwarden's strict signature check alone, (b) orgwarden's full verify, (c) the `jsonwebtoken` crate as a peer,
 //! (d) a verified-token cache hit. One ~600-byte token like PERFORMANCE.md's:
 //! iss, sub, aud, exp, iat, jti, tid and 3 orgs × {role, 3 rights}.
 #![allow(
@@ -14,6 +14,7 @@ use std::hint::black_box;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ed25519_dalek::Signature;
+use orgwarden::token::alg::verify_strict_fast;
 use orgwarden::token::keys::SigningKeys;
 use orgwarden::token::verify::signing_input;
 use orgwarden::token::{sign, AccessClaims, TokenCache, Verifier, VerifyOptions};
@@ -61,6 +62,17 @@ fn bench(c: &mut Criterion) {
             public
                 .verify_strict(black_box(&input), black_box(&signature))
                 .unwrap()
+        })
+    });
+
+    // The same strict accept set without decompressing R (see src/token/alg.rs).
+    c.bench_function("a2_orgwarden_strict_signature", |b| {
+        b.iter(|| {
+            assert!(verify_strict_fast(
+                &public,
+                black_box(&input),
+                black_box(&signature)
+            ))
         })
     });
 

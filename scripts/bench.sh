@@ -11,10 +11,12 @@ def med(name):
     p = pathlib.Path("target/criterion") / name / "new" / "estimates.json"
     return json.loads(p.read_text())["median"]["point_estimate"] / 1000.0  # ns -> µs
 a, b, c, d = (med(n) for n in ["a_raw_verify_strict", "b_orgwarden_verify", "c_jsonwebtoken_decode", "d_cache_hit"])
+a2 = med("a2_orgwarden_strict_signature")
 e = med("e_decide_1000_orgs_x_1000_collaborators")
 e3 = med("e_decide_3_orgs_x_1000_collaborators")
 rows = [
     ("(a) ed25519-dalek verify_strict (floor)", a, "1.00"),
+    ("(a2) orgwarden strict signature check alone", a2, f"{a2/a:.3f}"),
     ("(b) orgwarden full verify", b, f"{b/a:.3f}  (target <= 1.15)"),
     ("(c) jsonwebtoken decode (peer)", c, f"{c/a:.3f}  (b/c = {b/c:.3f}, target < 1)"),
     ("(d) verified-token cache hit", d, f"{d/a:.4f}"),
