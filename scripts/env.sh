@@ -3,8 +3,9 @@
 # these point it at the pinned copies that scripts/setup.sh installs instead.
 ORGWARDEN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ORGWARDEN_ROOT
-export PATH="$HOME/.cargo/bin:$ORGWARDEN_ROOT/node_modules/.bin:$PATH"
-export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+export PATH="$CARGO_BIN:$ORGWARDEN_ROOT/node_modules/.bin:$PATH"
+export WASM_BINDGEN_BIN="$CARGO_BIN/wasm-bindgen"
 export WASM_OPT_BIN="$ORGWARDEN_ROOT/node_modules/.bin/wasm-opt"
 export ESBUILD_BIN="$ORGWARDEN_ROOT/node_modules/.bin/esbuild"
 export WRANGLER_SEND_METRICS=false

@@ -26,6 +26,9 @@ cargo build --lib --release --target wasm32-wasip2
 step "cargo test"
 cargo test --features cli
 
+step "examples run"
+cargo run --quiet --example decide
+
 step "benchmarks compile"
 cargo bench --no-run --quiet
 
