@@ -26,7 +26,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }))?;
     let token = sign(&keys, &claims)?;
-    println!("token ({} bytes): {}…", token.len(), token.get(..48).unwrap_or(&token));
+    println!(
+        "token ({} bytes): {}…",
+        token.len(),
+        token.get(..48).unwrap_or(&token)
+    );
 
     let verifier = Verifier::new(
         keys.verification_keys(),
