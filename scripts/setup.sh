@@ -5,7 +5,9 @@
 #   - Rust targets wasm32-unknown-unknown and wasm32-wasip2, clippy, rustfmt
 #   - worker-build (pinned) and wasm-bindgen-cli (the version in Cargo.lock)
 #   - npm packages from package-lock.json: wrangler, miniflare, binaryen
-#     (wasm-opt), esbuild; worker-build uses these instead of downloading
+#     (wasm-opt), esbuild, playwright-core; worker-build uses these instead of
+#     downloading
+#   - Debian's chromium, for the browser module's page tests
 #   - .dev.vars with a fresh signing key for `wrangler dev`
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -45,6 +47,16 @@ if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/.bin/wasm-opt ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --ignore-scripts
+fi
+
+# Chromium for the browser module's page tests: Debian's package, never a
+# tool's own download.
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  say "installing Debian's chromium"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
 # Local secrets for `wrangler dev` and the tests: generated once, never committed.

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, the native and wasm builds, the Rust
-# tests, and the worker in workerd through Miniflare. Installs what is missing.
+# tests (with the shared case table), the worker in workerd through Miniflare,
+# the browser module under Node and its example page in headless Chromium.
+# Installs what is missing.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ORGWARDEN_ROOT"
@@ -15,8 +17,9 @@ cargo fmt --check
 
 step "cargo clippy (native: core + cli, all targets)"
 cargo clippy --features cli --all-targets -- -D warnings
-step "cargo clippy (worker adapter, wasm32-unknown-unknown)"
+step "cargo clippy (worker and browser adapters, wasm32-unknown-unknown)"
 cargo clippy --lib --features worker --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --lib --features browser --target wasm32-unknown-unknown -- -D warnings
 
 step "build: native, wasm32-unknown-unknown, wasm32-wasip2 (core)"
 cargo build --features cli
@@ -35,5 +38,8 @@ cargo bench --no-run --quiet
 step "worker build (worker-build)"
 bash scripts/build-worker.sh
 
-step "worker tests in workerd (Miniflare, node --test)"
-node --test --test-reporter=spec tests/worker/
+step "browser module build (wasm-bindgen web + bundler, wasm-opt)"
+bash scripts/build-browser.sh
+
+step "JavaScript tests: the worker in workerd (Miniflare), the browser module under Node on the shared cases, the example page in headless Chromium"
+node --test --test-reporter=spec tests/worker/ tests/browser/

@@ -7,7 +7,8 @@
 //! - [`roles`]: built-in and custom organization roles;
 //! - [`decide`]: rights along membership chains, the granting and last-owner rules;
 //! - [`token`]: Ed25519 access tokens: keys, signing, strict verification, cache;
-//! - [`problem`]: RFC 9457 problem documents with stable codes.
+//! - [`problem`]: RFC 9457 problem documents with stable codes;
+//! - [`surface`]: the JSON-shaped decision surface every target exports.
 //!
 //! The core reads no clock, no randomness, no storage and no network: the
 //! time is passed in as Unix seconds, random bytes as arguments. Platform code
@@ -17,10 +18,11 @@
 //! |---|---|---|
 //! | `cli` | `orgwarden` command line tool | native |
 //! | `worker` | Cloudflare Worker | `wasm32-unknown-unknown` |
+//! | `browser` | `wasm-bindgen` module for web pages | `wasm32-unknown-unknown` |
 //!
-//! The browser module (`browser`), the WebAssembly component (`component`,
-//! interface in `wit/`) and the proxy-wasm filter (`proxy-wasm`) will be
-//! adapters beside these, calling the same core functions.
+//! The WebAssembly component (`component`, interface in `wit/`) and the
+//! proxy-wasm filter (`proxy-wasm`) will be adapters beside these, calling the
+//! same core functions.
 //!
 //! # Security
 //!
@@ -33,6 +35,7 @@ pub mod ids;
 pub mod problem;
 pub mod rights;
 pub mod roles;
+pub mod surface;
 pub mod token;
 
 pub mod adapters;

@@ -6,3 +6,6 @@ pub mod cli;
 
 #[cfg(all(feature = "worker", target_arch = "wasm32"))]
 pub mod worker;
+
+#[cfg(all(feature = "browser", target_arch = "wasm32"))]
+pub mod browser;

@@ -1,0 +1,187 @@
+//! The browser module (feature `browser`): the decision surface exported to
+//! JavaScript with `wasm-bindgen`. Values cross as JSON (the module uses the
+//! page's `JSON`), errors are thrown as `Error` objects with a stable `code`,
+//! and the clock is the page's (`Date.now()`), overridable per call.
+//!
+//! Nothing here decides on its own: every function is a translation of one in
+//! [`crate::surface`].
+
+use js_sys::{Error, Reflect, JSON};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::surface::{self, Grants, SurfaceError, VerifyRequest};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Thrown by every function: `code` is stable (`token_expired`, `unknown_right`, …). */
+export interface OrgwardenError extends Error { code: string }
+
+export type RightName = string;
+
+export interface VerifyOptions {
+  issuer: string;
+  audience: string;
+  /** Clock leeway in seconds; 60 when absent. */
+  leeway?: number;
+  /** Verify at this Unix time (seconds) instead of Date.now(). */
+  now?: number;
+}
+
+/** Collaborators of an application, gateway or client. */
+export interface Grants {
+  users?: Record<string, RightName[]>;
+  organizations?: Record<string, RightName[]>;
+}
+
+export interface OrganizationView {
+  id: string;
+  role: string;
+  /** As issued (short form). */
+  rights: RightName[];
+  /** With everything they imply. */
+  expanded: RightName[];
+}
+
+export interface Inspection {
+  /** Always false: inspect() checks nothing. */
+  verified: false;
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+  expires_at: string | null;
+  issued_at: string | null;
+  expired: boolean | null;
+  expires_in: number | null;
+  organizations: OrganizationView[];
+  admin: boolean;
+  ceiling: RightName[] | null;
+  shape_error: string | null;
+}
+
+export interface AccessClaims {
+  iss: string; sub: string; aud: string | string[]; exp: number; iat: number; nbf?: number;
+  jti: string; tid: string; client_id?: string;
+  orgs?: Record<string, { role: string; rights: RightName[] }>;
+  adm?: boolean; rights?: RightName[];
+  [other: string]: unknown;
+}
+
+export interface Verification { valid: true; kid: string; claims: AccessClaims; expires_at: string | null }
+
+export interface CatalogEntry {
+  name: RightName;
+  number: number;
+  kind: "user" | "application" | "client" | "gateway" | "organization" | null;
+  pseudo: boolean;
+  implies: RightName[];
+}
+"#;
+
+/// The page's clock, Unix seconds.
+fn now() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+fn throw(e: SurfaceError) -> JsValue {
+    let err = Error::new(&e.message);
+    err.set_name("OrgwardenError");
+    // Setting a property on a fresh Error cannot fail.
+    let _ = Reflect::set(
+        &err,
+        &JsValue::from_str("code"),
+        &JsValue::from_str(&e.code),
+    );
+    err.into()
+}
+
+fn invalid(what: &str, why: impl core::fmt::Display) -> JsValue {
+    throw(SurfaceError {
+        code: "invalid_argument".into(),
+        message: format!("{what}: {why}"),
+    })
+}
+
+/// A JavaScript value as a Rust type, through the page's JSON.
+fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsValue> {
+    let text: String = if let Some(s) = value.as_string() {
+        s
+    } else {
+        JSON::stringify(value)
+            .map_err(|_| invalid(what, "cannot be written as JSON"))?
+            .as_string()
+            .unwrap_or_default()
+    };
+    serde_json::from_str(&text).map_err(|e| invalid(what, e))
+}
+
+/// A Rust value as a JavaScript value, through the page's JSON.
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(value).map_err(|e| invalid("result", e))?;
+    JSON::parse(&text)
+}
+
+/// Header, claims, expiry and organizations of a token, **unverified**; no key needed.
+#[wasm_bindgen(unchecked_return_type = "Inspection")]
+pub fn inspect(token: &str) -> Result<JsValue, JsValue> {
+    to_js(&surface::inspect(token, now()).map_err(throw)?)
+}
+
+/// Verifies a token against a JWKS (JSON text or object) with the edge's
+/// rules; throws with the edge's error codes.
+#[wasm_bindgen(unchecked_return_type = "Verification")]
+pub fn verify(
+    token: &str,
+    #[wasm_bindgen(unchecked_param_type = "string | { keys: object[] }")] jwks: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let jwks: String = match jwks.as_string() {
+        Some(s) => s,
+        None => JSON::stringify(&jwks)
+            .map_err(|_| invalid("jwks", "not JSON"))?
+            .as_string()
+            .unwrap_or_default(),
+    };
+    let request: VerifyRequest = from_js(&options, "options")?;
+    to_js(&surface::verify(token, &jwks, &request, now()).map_err(throw)?)
+}
+
+/// The token subject's effective rights (expanded) on an entity with these
+/// collaborators. Reads the token **without verifying it**: a UI hint; the
+/// edge decides again on every request.
+#[wasm_bindgen(js_name = rightsOn, unchecked_return_type = "RightName[]")]
+pub fn rights_on(
+    token: &str,
+    #[wasm_bindgen(unchecked_param_type = "Grants")] grants: JsValue,
+) -> Result<JsValue, JsValue> {
+    let claims = surface::claims_unverified(token).map_err(throw)?;
+    let grants: Grants = from_js(&grants, "grants")?;
+    to_js(&surface::rights_on(&claims, &grants).map_err(throw)?.names())
+}
+
+/// Whether the token's subject holds `right` in organization `orgId`
+/// (unverified, like [`rights_on`]).
+#[wasm_bindgen]
+pub fn can(
+    token: &str,
+    #[wasm_bindgen(js_name = orgId)] org_id: &str,
+    right: &str,
+) -> Result<bool, JsValue> {
+    let claims = surface::claims_unverified(token).map_err(throw)?;
+    surface::can(&claims, org_id, right).map_err(throw)
+}
+
+/// A list of rights with everything they imply; throws `unknown_right`.
+#[wasm_bindgen(js_name = expandRights, unchecked_return_type = "RightName[]")]
+pub fn expand_rights(
+    #[wasm_bindgen(unchecked_param_type = "RightName[]")] rights: JsValue,
+) -> Result<JsValue, JsValue> {
+    let names: Vec<String> = from_js(&rights, "rights")?;
+    to_js(&surface::expand(&names).map_err(throw)?)
+}
+
+/// Every right of the catalog, in wire-number order, for building UIs.
+#[wasm_bindgen(unchecked_return_type = "CatalogEntry[]")]
+pub fn catalog() -> Result<JsValue, JsValue> {
+    to_js(&surface::catalog())
+}
