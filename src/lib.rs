@@ -8,7 +8,9 @@
 //! - [`decide`]: rights along membership chains, the granting and last-owner rules;
 //! - [`token`]: Ed25519 access tokens: keys, signing, strict verification, cache;
 //! - [`problem`]: RFC 9457 problem documents with stable codes;
-//! - [`surface`]: the JSON-shaped decision surface every target exports.
+//! - [`surface`]: the JSON-shaped decision surface every target exports;
+//! - [`store`]: the organization store's trait, key layout and in-memory store;
+//! - [`admin`]: admin operations on the store, authorized by rights.
 //!
 //! The core reads no clock, no randomness, no storage and no network: the
 //! time is passed in as Unix seconds, random bytes as arguments. Platform code
@@ -30,11 +32,13 @@
 //! material is redacted in `Debug` and wiped on drop; no error message echoes
 //! a token or a key.
 
+pub mod admin;
 pub mod decide;
 pub mod ids;
 pub mod problem;
 pub mod rights;
 pub mod roles;
+pub mod store;
 pub mod surface;
 pub mod token;
 

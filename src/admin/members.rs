@@ -1,0 +1,283 @@
+//! Members of an organization: list, add, change, remove; the granting rule
+//! and the last-owner rule (CONTRACT section 3).
+
+use serde::{Deserialize, Serialize};
+
+use super::orgs::load;
+use super::records::{Grant, Membership, User};
+use super::{membership_rights, read, rights_on_org, write, AdminError, Ctx, Page, Paging};
+use crate::decide::{check_grant, check_owner_remains, Subject};
+use crate::ids::{OrgId, RoleId, UserId};
+use crate::rights::{Right, RightSet};
+use crate::roles::{BuiltinRole, CustomRole, ORGANIZATION_HOLDABLE};
+use crate::store::{keys, Store};
+
+/// What `POST …/members` and `PUT …/members/{userId}` take: a role or an
+/// explicit list of rights, not both.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberGrant {
+    /// The member (`POST` only; the path names it for `PUT`).
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// A built-in or custom role of the organization.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Explicit rights.
+    #[serde(default)]
+    pub rights: Option<Vec<String>>,
+}
+
+/// A member as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberView {
+    /// The member.
+    pub user_id: UserId,
+    /// The role, when the membership is by role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<RoleId>,
+    /// The rights it stands for (short form).
+    pub rights: RightSet,
+    /// Created.
+    pub created_at: String,
+    /// Last changed.
+    pub updated_at: String,
+}
+
+async fn view<S: Store>(ctx: &Ctx<'_, S>, m: &Membership) -> Result<MemberView, AdminError> {
+    Ok(MemberView {
+        user_id: m.user.clone(),
+        role: match &m.grant {
+            Grant::Role(r) => Some(r.clone()),
+            Grant::Rights(_) => None,
+        },
+        rights: membership_rights(ctx, m).await?,
+        created_at: m.created_at.clone(),
+        updated_at: m.updated_at.clone(),
+    })
+}
+
+/// Checks a requested grant: exactly one of role and rights; a role that
+/// exists in this organization; rights an organization can hold.
+async fn parse_grant<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+    req: &MemberGrant,
+) -> Result<(Grant, RightSet), AdminError> {
+    match (&req.role, &req.rights) {
+        (Some(role), None) => {
+            let role = RoleId::new(role.as_str())?;
+            if let Some(b) = BuiltinRole::from_id(role.as_str()) {
+                return Ok((Grant::Role(role), b.rights()));
+            }
+            let custom: Option<CustomRole> =
+                read(ctx.store, &keys::role(ctx.tenant, org, &role)).await?;
+            let custom = custom.ok_or_else(|| {
+                AdminError::new(
+                    400,
+                    "unknown_role",
+                    format!("{role} is not a role of {org}"),
+                )
+            })?;
+            Ok((Grant::Role(role), custom.rights))
+        }
+        (None, Some(names)) => {
+            let rights = RightSet::from_names(names.iter().map(String::as_str))?;
+            let outside = rights.implied().difference(ORGANIZATION_HOLDABLE);
+            if !outside.is_empty() {
+                return Err(AdminError::new(
+                    400,
+                    "right_not_holdable",
+                    format!("an organization cannot hold {}", outside.names().join(", ")),
+                ));
+            }
+            Ok((Grant::Rights(rights), rights))
+        }
+        _ => Err(AdminError::invalid("give either `role` or `rights`")),
+    }
+}
+
+async fn read_member<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+    user: &UserId,
+) -> Result<Membership, AdminError> {
+    read(ctx.store, &keys::member(ctx.tenant, org, user))
+        .await?
+        .ok_or_else(|| AdminError::not_found("member"))
+}
+
+/// The caller's rights on `org`, which must include `RIGHT_ORGANIZATION_SETTINGS_MEMBERS`.
+async fn require_manage<S: Store>(ctx: &Ctx<'_, S>, org: &OrgId) -> Result<RightSet, AdminError> {
+    let held = rights_on_org(ctx, org).await?;
+    Subject::require(held, RightSet::of(&[Right::OrganizationSettingsMembers]))?;
+    Ok(held)
+}
+
+/// The last-owner rule: after replacing `user`'s rights by `after`, someone
+/// must still hold `RIGHT_ORGANIZATION_ALL`. Reads the other members only
+/// when `user` held it before.
+async fn check_owners_after<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+    user: &UserId,
+    before: RightSet,
+    after: RightSet,
+) -> Result<(), AdminError> {
+    if !before.implied().contains(Right::OrganizationAll)
+        || after.implied().contains(Right::OrganizationAll)
+    {
+        return Ok(());
+    }
+    let mut others = Vec::new();
+    for l in ctx.store.list_all(&keys::members(ctx.tenant, org)).await? {
+        if keys::last_component(&l.key) == user.as_str() {
+            continue;
+        }
+        if let Some(m) = read::<S, Membership>(ctx.store, &l.key).await? {
+            others.push(membership_rights(ctx, &m).await?);
+        }
+    }
+    others.push(after);
+    check_owner_remains(others)?;
+    Ok(())
+}
+
+/// `GET …/members`: needs `RIGHT_ORGANIZATION_INFO`.
+pub async fn list<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+    paging: Paging,
+) -> Result<Page<MemberView>, AdminError> {
+    load(ctx, org).await?;
+    Subject::require(
+        rights_on_org(ctx, org).await?,
+        RightSet::of(&[Right::OrganizationInfo]),
+    )?;
+    let keys_page = paging.apply(ctx.store.list_all(&keys::members(ctx.tenant, org)).await?);
+    let mut items = Vec::with_capacity(keys_page.items.len());
+    for l in &keys_page.items {
+        if let Some(m) = read::<S, Membership>(ctx.store, &l.key).await? {
+            items.push(view(ctx, &m).await?);
+        }
+    }
+    Ok(Page {
+        items,
+        total: keys_page.total,
+    })
+}
+
+/// `POST …/members`: needs `RIGHT_ORGANIZATION_SETTINGS_MEMBERS` and every
+/// right the membership grants. Writes the reverse index entry first and the
+/// membership (the grant) last.
+pub async fn add<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+    req: MemberGrant,
+) -> Result<MemberView, AdminError> {
+    let user = UserId::new(
+        req.user_id
+            .as_deref()
+            .ok_or_else(|| AdminError::invalid("`user_id` is required"))?,
+    )?;
+    load(ctx, org).await?;
+    let held = require_manage(ctx, org).await?;
+    let (grant, rights) = parse_grant(ctx, org, &req).await?;
+    check_grant(held, RightSet::EMPTY, rights)?;
+    let target: Option<User> = read(ctx.store, &keys::user(ctx.tenant, &user)).await?;
+    if target.is_none_or(|u| u.deleted_at.is_some()) {
+        return Err(AdminError::invalid(format!(
+            "{user} is not a user of this tenant"
+        )));
+    }
+    if ctx
+        .store
+        .get(&keys::member(ctx.tenant, org, &user))
+        .await?
+        .is_some()
+    {
+        return Err(AdminError::new(
+            409,
+            "already_member",
+            format!("{user} is already a member of {org}"),
+        ));
+    }
+    let now = ctx.timestamp();
+    let m = Membership {
+        organization: org.clone(),
+        user: user.clone(),
+        grant,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    ctx.store
+        .put(
+            &keys::user_org(ctx.tenant, &user, org),
+            role_label(&m.grant),
+            None,
+        )
+        .await?;
+    write(ctx.store, &keys::member(ctx.tenant, org, &user), &m, None).await?;
+    view(ctx, &m).await
+}
+
+fn role_label(g: &Grant) -> &str {
+    match g {
+        Grant::Role(r) => r.as_str(),
+        Grant::Rights(_) => "",
+    }
+}
+
+/// `PUT …/members/{userId}`: needs `RIGHT_ORGANIZATION_SETTINGS_MEMBERS`,
+/// every right added or removed, and an owner left afterwards.
+pub async fn update<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+    user: &UserId,
+    req: MemberGrant,
+) -> Result<MemberView, AdminError> {
+    if req.user_id.as_deref().is_some_and(|u| u != user.as_str()) {
+        return Err(AdminError::invalid("`user_id` differs from the path"));
+    }
+    load(ctx, org).await?;
+    let held = require_manage(ctx, org).await?;
+    let mut m = read_member(ctx, org, user).await?;
+    let before = membership_rights(ctx, &m).await?;
+    let (grant, after) = parse_grant(ctx, org, &req).await?;
+    check_grant(held, before, after)?;
+    check_owners_after(ctx, org, user, before, after).await?;
+    m.grant = grant;
+    m.updated_at = ctx.timestamp();
+    write(ctx.store, &keys::member(ctx.tenant, org, user), &m, None).await?;
+    ctx.store
+        .put(
+            &keys::user_org(ctx.tenant, user, org),
+            role_label(&m.grant),
+            None,
+        )
+        .await?;
+    view(ctx, &m).await
+}
+
+/// `DELETE …/members/{userId}`: needs `RIGHT_ORGANIZATION_SETTINGS_MEMBERS`,
+/// every right the membership held, and an owner left afterwards. Deletes the
+/// membership (the grant) first and the reverse index entry last.
+pub async fn remove<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+    user: &UserId,
+) -> Result<(), AdminError> {
+    load(ctx, org).await?;
+    let held = require_manage(ctx, org).await?;
+    let m = read_member(ctx, org, user).await?;
+    let before = membership_rights(ctx, &m).await?;
+    check_grant(held, before, RightSet::EMPTY)?;
+    check_owners_after(ctx, org, user, before, RightSet::EMPTY).await?;
+    ctx.store
+        .delete(&keys::member(ctx.tenant, org, user))
+        .await?;
+    ctx.store
+        .delete(&keys::user_org(ctx.tenant, user, org))
+        .await?;
+    Ok(())
+}

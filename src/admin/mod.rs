@@ -1,0 +1,324 @@
+//! Admin operations (CONTRACT section 5) on a [`Store`], each authorized by
+//! rights read fresh from the store, never by "is logged in".
+//!
+//! Operations are plain async functions of a [`Ctx`]: the store, the tenant,
+//! the time and the [`Caller`]. Adapters parse requests into their arguments
+//! and map [`AdminError`] to problem documents.
+
+pub mod members;
+pub mod orgs;
+pub mod records;
+
+use core::fmt;
+
+use chrono::{DateTime, SecondsFormat};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::decide::{Principal, RightsError, Subject};
+use crate::ids::{IdError, OrgId, RoleId, TenantId, UserId};
+use crate::problem::Problem;
+use crate::rights::{RightSet, UnknownRight};
+use crate::roles::{role_rights, CustomRole, ORGANIZATION_HOLDABLE};
+use crate::store::{keys, Store, StoreError};
+use records::{Grant, Membership};
+
+/// Longest name (CONTRACT section 7).
+pub const NAME_MAX: usize = 50;
+/// Longest description.
+pub const DESCRIPTION_MAX: usize = 2000;
+
+/// Who is calling: the principal, whether it is a tenant admin, and the
+/// credential's ceiling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// User or organization (API key).
+    pub principal: Principal,
+    /// Tenant admin.
+    pub admin: bool,
+    /// The credential's own rights; `None` for everything.
+    pub ceiling: Option<RightSet>,
+}
+
+impl Caller {
+    /// The user, if the caller is one.
+    pub fn user(&self) -> Option<&UserId> {
+        match &self.principal {
+            Principal::User(u) => Some(u),
+            Principal::Organization(_) => None,
+        }
+    }
+
+    fn subject(&self, memberships: Vec<(OrgId, RightSet)>) -> Subject {
+        Subject::new(
+            self.principal.clone(),
+            memberships,
+            self.admin,
+            self.ceiling,
+        )
+    }
+
+    /// Rights on tenant-level objects: universal rights only.
+    pub fn tenant_rights(&self) -> RightSet {
+        self.subject(Vec::new()).tenant_rights()
+    }
+}
+
+/// Everything an operation needs.
+#[derive(Debug)]
+pub struct Ctx<'a, S> {
+    /// The store.
+    pub store: &'a S,
+    /// The tenant of the request.
+    pub tenant: &'a TenantId,
+    /// Now, Unix milliseconds.
+    pub now_ms: i64,
+    /// The caller.
+    pub caller: &'a Caller,
+}
+
+impl<S> Ctx<'_, S> {
+    /// Now in RFC 3339 with milliseconds (`2026-11-22T09:37:01.938Z`).
+    pub fn timestamp(&self) -> String {
+        DateTime::from_timestamp_millis(self.now_ms)
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+            .unwrap_or_default()
+    }
+}
+
+/// A refused or failed admin operation: status, stable code, message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminError {
+    /// HTTP status.
+    pub status: u16,
+    /// Stable code.
+    pub code: &'static str,
+    /// For people; never a secret.
+    pub message: String,
+    /// For `insufficient_rights`.
+    pub missing: Option<RightSet>,
+}
+
+impl AdminError {
+    /// An error.
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        AdminError {
+            status,
+            code,
+            message: message.into(),
+            missing: None,
+        }
+    }
+
+    /// 400 with a precise reason.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(400, "invalid_request", message)
+    }
+
+    /// 404.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(404, "not_found", format!("{what} not found"))
+    }
+
+    /// The problem document.
+    pub fn to_problem(&self) -> Problem {
+        let p = Problem::new(self.status, self.code, self.message.clone());
+        match self.missing {
+            Some(m) => p.with_missing(m),
+            None => p,
+        }
+    }
+}
+
+impl fmt::Display for AdminError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for AdminError {}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> Self {
+        // The backend's message may name keys: keep it out of responses.
+        let _ = e;
+        AdminError::new(503, "store_unavailable", "the store did not answer; nothing was changed or the change is partial and safe to retry")
+    }
+}
+
+impl From<RightsError> for AdminError {
+    fn from(e: RightsError) -> Self {
+        match e {
+            RightsError::OrganizationNeedsOwner => AdminError::new(409, e.code(), e.to_string()),
+            _ => AdminError {
+                status: 403,
+                code: e.code(),
+                message: e.to_string(),
+                missing: Some(e.missing()),
+            },
+        }
+    }
+}
+
+impl From<IdError> for AdminError {
+    fn from(e: IdError) -> Self {
+        AdminError::new(400, e.code(), e.to_string())
+    }
+}
+
+impl From<UnknownRight> for AdminError {
+    fn from(e: UnknownRight) -> Self {
+        AdminError::new(400, e.code(), e.to_string())
+    }
+}
+
+/// Reads and parses a record; `None` when absent.
+pub async fn read<S: Store, T: DeserializeOwned>(
+    store: &S,
+    key: &str,
+) -> Result<Option<T>, AdminError> {
+    match store.get(key).await? {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|_| {
+            AdminError::new(500, "store_corrupt", "a stored record could not be read")
+        }),
+    }
+}
+
+/// Serializes and writes a record.
+pub async fn write<S: Store, T: Serialize>(
+    store: &S,
+    key: &str,
+    value: &T,
+    metadata: Option<&str>,
+) -> Result<(), AdminError> {
+    let text = serde_json::to_string(value)
+        .map_err(|_| AdminError::new(500, "internal", "a record could not be written"))?;
+    store.put(key, &text, metadata).await?;
+    Ok(())
+}
+
+/// The rights a membership stands for (short form): its explicit rights, or
+/// its role's, read through the organization's custom roles when needed.
+pub async fn membership_rights<S: Store>(
+    ctx: &Ctx<'_, S>,
+    m: &Membership,
+) -> Result<RightSet, AdminError> {
+    match &m.grant {
+        Grant::Rights(r) => Ok(*r),
+        Grant::Role(role) => {
+            if let Some(r) = role_rights(role.as_str(), &[]) {
+                return Ok(r);
+            }
+            let custom: Option<CustomRole> =
+                read(ctx.store, &keys::role(ctx.tenant, &m.organization, role)).await?;
+            // A membership whose custom role was deleted grants nothing.
+            Ok(custom.map_or(RightSet::EMPTY, |c| c.rights))
+        }
+    }
+}
+
+/// The caller's effective rights on an organization, from the store.
+pub async fn rights_on_org<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+) -> Result<RightSet, AdminError> {
+    let held = match &ctx.caller.principal {
+        Principal::User(u) => {
+            match read::<S, Membership>(ctx.store, &keys::member(ctx.tenant, org, u)).await? {
+                Some(m) => membership_rights(ctx, &m).await?,
+                None => RightSet::EMPTY,
+            }
+        }
+        Principal::Organization(o) if o == org => ORGANIZATION_HOLDABLE,
+        Principal::Organization(_) => RightSet::EMPTY,
+    };
+    Ok(ctx
+        .caller
+        .subject(vec![(org.clone(), held)])
+        .rights_on_organization(org))
+}
+
+/// Checks a name or description length and that it holds no control characters.
+pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), AdminError> {
+    if value.chars().count() > max {
+        return Err(AdminError::invalid(format!(
+            "`{field}` is longer than {max} characters"
+        )));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(AdminError::invalid(format!(
+            "`{field}` holds control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Parses a JSON request body strictly (unknown fields refused) with a precise reason.
+pub fn parse_body<T: DeserializeOwned>(body: &str) -> Result<T, AdminError> {
+    if body.len() > 64 * 1024 {
+        return Err(AdminError::new(
+            413,
+            "body_too_large",
+            "request bodies are at most 64 KiB",
+        ));
+    }
+    serde_json::from_str(body).map_err(|e| AdminError::invalid(format!("request body: {e}")))
+}
+
+/// A page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// How many there are in all (the `X-Total-Count` header).
+    pub total: usize,
+}
+
+/// `limit` (default 100, at most 1000) and `page` (from 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// Items per page.
+    pub limit: usize,
+    /// Page number, from 1.
+    pub page: usize,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Paging {
+            limit: 100,
+            page: 1,
+        }
+    }
+}
+
+impl Paging {
+    /// Checked paging parameters.
+    pub fn new(limit: Option<usize>, page: Option<usize>) -> Result<Paging, AdminError> {
+        let limit = limit.unwrap_or(100);
+        let page = page.unwrap_or(1);
+        if !(1..=1000).contains(&limit) {
+            return Err(AdminError::invalid("`limit` is 1 to 1000"));
+        }
+        if page == 0 {
+            return Err(AdminError::invalid("`page` starts at 1"));
+        }
+        Ok(Paging { limit, page })
+    }
+
+    /// The slice of `items` this page covers.
+    pub fn apply<T>(&self, items: Vec<T>) -> Page<T> {
+        let total = items.len();
+        let start = self.limit.saturating_mul(self.page - 1);
+        Page {
+            items: items.into_iter().skip(start).take(self.limit).collect(),
+            total,
+        }
+    }
+}
+
+/// Role IDs a request may name: built-in or a valid custom role ID.
+pub fn parse_role(s: &str) -> Result<RoleId, AdminError> {
+    RoleId::new(s).map_err(AdminError::from)
+}

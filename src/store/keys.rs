@@ -1,0 +1,108 @@
+//! The key layout, in one place. Every key starts with `t/<tenant>/`, every
+//! component is a validated identifier (no `/` inside), so keys are
+//! unambiguous and each access pattern is one `get` or one prefix listing:
+//!
+//! | key | value | serves |
+//! |---|---|---|
+//! | `t/<t>/tenant` | tenant record | the tenant |
+//! | `t/<t>/id/<id>` | `user` or `organization` | the shared user/org namespace, IDs reserved after soft delete |
+//! | `t/<t>/u/<user>` | user record; metadata: name, state, admin, deleted | a user by ID; all users (listing) |
+//! | `t/<t>/o/<org>` | organization record; metadata: name, state, deleted | an org by ID; all orgs (listing) |
+//! | `t/<t>/m/<org>/<user>` | membership (role or rights) | the members of an org (listing) |
+//! | `t/<t>/um/<user>/<org>` | role; metadata: role | the orgs of a user (listing) |
+//! | `t/<t>/r/<org>/<role>` | custom role | the roles of an org (listing) |
+//!
+//! Written in an order that never grants more than intended when a write
+//! sequence stops half-way: see docs/store.md.
+
+use crate::ids::{OrgId, RoleId, TenantId, UserId};
+
+/// Prefix of everything of one tenant.
+pub fn tenant_prefix(t: &TenantId) -> String {
+    format!("t/{t}/")
+}
+
+/// The tenant record.
+pub fn tenant(t: &TenantId) -> String {
+    format!("t/{t}/tenant")
+}
+
+/// The namespace entry of a user or organization ID.
+pub fn id(t: &TenantId, id: &str) -> String {
+    format!("t/{t}/id/{id}")
+}
+
+/// A user record.
+pub fn user(t: &TenantId, u: &UserId) -> String {
+    format!("t/{t}/u/{u}")
+}
+
+/// Prefix of all user records.
+pub fn users(t: &TenantId) -> String {
+    format!("t/{t}/u/")
+}
+
+/// An organization record.
+pub fn org(t: &TenantId, o: &OrgId) -> String {
+    format!("t/{t}/o/{o}")
+}
+
+/// Prefix of all organization records.
+pub fn orgs(t: &TenantId) -> String {
+    format!("t/{t}/o/")
+}
+
+/// A membership: the grant itself.
+pub fn member(t: &TenantId, o: &OrgId, u: &UserId) -> String {
+    format!("t/{t}/m/{o}/{u}")
+}
+
+/// Prefix of an organization's memberships.
+pub fn members(t: &TenantId, o: &OrgId) -> String {
+    format!("t/{t}/m/{o}/")
+}
+
+/// The reverse index entry: `u` is a member of `o` (grants nothing by itself).
+pub fn user_org(t: &TenantId, u: &UserId, o: &OrgId) -> String {
+    format!("t/{t}/um/{u}/{o}")
+}
+
+/// Prefix of a user's organizations.
+pub fn user_orgs(t: &TenantId, u: &UserId) -> String {
+    format!("t/{t}/um/{u}/")
+}
+
+/// A custom role of an organization.
+pub fn role(t: &TenantId, o: &OrgId, r: &RoleId) -> String {
+    format!("t/{t}/r/{o}/{r}")
+}
+
+/// Prefix of an organization's custom roles.
+pub fn roles(t: &TenantId, o: &OrgId) -> String {
+    format!("t/{t}/r/{o}/")
+}
+
+/// The last path component of a listed key (the ID it is about).
+pub fn last_component(key: &str) -> &str {
+    key.rsplit('/').next().unwrap_or(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout() {
+        let t = TenantId::new("acme").unwrap();
+        let o = OrgId::new("team-a").unwrap();
+        let u = UserId::new("alice").unwrap();
+        assert_eq!(member(&t, &o, &u), "t/acme/m/team-a/alice");
+        assert!(member(&t, &o, &u).starts_with(&members(&t, &o)));
+        assert!(user_org(&t, &u, &o).starts_with(&user_orgs(&t, &u)));
+        assert!(org(&t, &o).starts_with(&orgs(&t)));
+        assert_eq!(last_component(&user_org(&t, &u, &o)), "team-a");
+        // A prefix never matches another ID that merely starts the same way.
+        let o2 = OrgId::new("team-ab").unwrap();
+        assert!(!member(&t, &o2, &u).starts_with(&members(&t, &o)));
+    }
+}

@@ -1,0 +1,87 @@
+//! The organization store: what every admin operation reads and writes,
+//! behind a trait so that the same logic runs on Workers KV at the edge and
+//! on [`memory::MemoryStore`] in native tests.
+//!
+//! The trait is Workers KV's model, nothing more: string keys and values, a
+//! small metadata string per key that listings return without reading values,
+//! prefix listing in key order with an opaque cursor, no transactions, no
+//! compare-and-set. [`keys`] lays out the keys; docs/store.md explains the
+//! layout, the write orders and what concurrency can do to them.
+
+pub mod keys;
+pub mod memory;
+
+use core::fmt;
+
+/// One key of a listing, with its metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The full key.
+    pub key: String,
+    /// Metadata stored with the key, if any.
+    pub metadata: Option<String>,
+}
+
+/// One page of a prefix listing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListPage {
+    /// Keys in ascending order.
+    pub keys: Vec<Listed>,
+    /// Where the next page starts; `None` when this was the last.
+    pub cursor: Option<String>,
+}
+
+/// Most keys one listing call returns (Workers KV's limit).
+pub const LIST_LIMIT: usize = 1000;
+/// Largest metadata string (Workers KV's limit is 1024 bytes of JSON).
+pub const METADATA_LIMIT: usize = 1024;
+
+/// A store failure: the backend did not answer, or refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "store: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// A key-value store with Workers KV's semantics.
+///
+/// The futures need not be `Send`: Workers run one request per isolate thread.
+#[allow(
+    async_fn_in_trait,
+    reason = "single-threaded adapters; no Send bound wanted"
+)]
+pub trait Store {
+    /// The value of `key`.
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Writes `value` (and `metadata`, which listings return) at `key`.
+    async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError>;
+    /// Removes `key`; removing a missing key is not an error.
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Keys starting with `prefix`, in ascending order, at most `limit`
+    /// (≤ [`LIST_LIMIT`]) from `cursor` on.
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<ListPage, StoreError>;
+
+    /// Every key under `prefix`, following cursors.
+    async fn list_all(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self.list(prefix, cursor.as_deref(), LIST_LIMIT).await?;
+            out.extend(page.keys);
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+}
