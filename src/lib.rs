@@ -10,7 +10,8 @@
 //! - [`problem`]: RFC 9457 problem documents with stable codes;
 //! - [`surface`]: the JSON-shaped decision surface every target exports;
 //! - [`store`]: the organization store's trait, key layout and in-memory store;
-//! - [`admin`]: admin operations on the store, authorized by rights.
+//! - [`admin`]: admin operations on the store, authorized by rights;
+//! - [`api`]: the admin API over HTTP (routing, authentication, parsing), platform-free.
 //!
 //! The core reads no clock, no randomness, no storage and no network: the
 //! time is passed in as Unix seconds, random bytes as arguments. Platform code
@@ -33,6 +34,7 @@
 //! a token or a key.
 
 pub mod admin;
+pub mod api;
 pub mod decide;
 pub mod ids;
 pub mod problem;

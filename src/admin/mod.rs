@@ -8,6 +8,7 @@
 pub mod members;
 pub mod orgs;
 pub mod records;
+pub mod users;
 
 use core::fmt;
 

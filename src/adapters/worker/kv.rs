@@ -1,0 +1,63 @@
+//! [`Store`] on Workers KV. Metadata travels as a JSON string value.
+
+use worker::kv::KvStore;
+
+use crate::store::{ListPage, Listed, Store, StoreError, LIST_LIMIT};
+
+/// The `ORGWARDEN` KV namespace as a [`Store`].
+#[derive(Debug)]
+pub struct Kv(pub KvStore);
+
+fn err(e: impl core::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+impl Store for Kv {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.0.get(key).text().await.map_err(err)
+    }
+
+    async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError> {
+        let mut put = self.0.put(key, value).map_err(err)?;
+        if let Some(m) = metadata {
+            put = put.metadata(m).map_err(err)?;
+        }
+        put.execute().await.map_err(err)
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.0.delete(key).await.map_err(err)
+    }
+
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<ListPage, StoreError> {
+        let mut list = self
+            .0
+            .list()
+            .prefix(prefix.to_owned())
+            .limit(limit.clamp(1, LIST_LIMIT) as u64);
+        if let Some(c) = cursor {
+            list = list.cursor(c.to_owned());
+        }
+        let page = list.execute().await.map_err(err)?;
+        Ok(ListPage {
+            keys: page
+                .keys
+                .into_iter()
+                .map(|k| Listed {
+                    key: k.name,
+                    metadata: k.metadata.and_then(|m| m.as_str().map(str::to_owned)),
+                })
+                .collect(),
+            cursor: if page.list_complete {
+                None
+            } else {
+                page.cursor
+            },
+        })
+    }
+}

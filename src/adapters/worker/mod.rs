@@ -1,0 +1,190 @@
+//! The Cloudflare Worker adapter: translates `worker` requests into core
+//! calls and core answers into responses. It serves `/healthz`, the JWKS of
+//! the deployment's signing keys, and the admin API ([`crate::api`]) on the
+//! `ORGWARDEN` KV namespace; the token endpoint and the authorizing proxy
+//! come on top of the same core.
+//!
+//! Configuration (see `wrangler.toml`): the secret `SIGNING_KEYS` holds the
+//! private JWKS that `orgwarden keygen` prints (the first key signs);
+//! `PUBLIC_BASE_URL` names the deployment in token issuers.
+
+mod kv;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use worker::{event, Context, Env, Method, Request, Response, Result};
+
+use crate::api;
+use crate::problem::{Problem, CONTENT_TYPE};
+use crate::token::keys::SigningKeys;
+use crate::token::KeySet;
+
+/// The signing keys and the public set tokens are verified against.
+type Keys = Rc<(SigningKeys, KeySet)>;
+
+thread_local! {
+    /// Keys parsed once per isolate, re-parsed only when the secret changes.
+    static KEYS: RefCell<Option<(String, Keys)>> = const { RefCell::new(None) };
+}
+
+/// The signing keys and their public verification set.
+fn signing_keys(env: &Env) -> std::result::Result<Keys, Problem> {
+    let text = env
+        .secret("SIGNING_KEYS")
+        .map(|s| s.to_string())
+        .map_err(|_| {
+            Problem::new(
+                500,
+                "server_misconfigured",
+                "the SIGNING_KEYS secret is not set",
+            )
+        })?;
+    KEYS.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if let Some((cached_text, keys)) = cell.as_ref() {
+            if *cached_text == text {
+                return Ok(Rc::clone(keys));
+            }
+        }
+        let keys = SigningKeys::from_json(&text)
+            .map(|k| Rc::new((k.clone(), k.verification_keys())))
+            .map_err(|e| {
+                // The code and a content-free reason only: the secret never reaches a response.
+                Problem::new(
+                    500,
+                    "server_misconfigured",
+                    format!("SIGNING_KEYS is not a usable private JWKS ({})", e.code()),
+                )
+            })?;
+        *cell = Some((text, Rc::clone(&keys)));
+        Ok(keys)
+    })
+}
+
+fn problem_response(p: &Problem) -> Result<Response> {
+    let mut r = Response::ok(p.to_json())?.with_status(p.status);
+    r.headers_mut().set("content-type", CONTENT_TYPE)?;
+    Ok(r)
+}
+
+fn json_response(body: String, cache_seconds: u32) -> Result<Response> {
+    let mut r = Response::ok(body)?;
+    r.headers_mut().set("content-type", "application/json")?;
+    r.headers_mut()
+        .set("cache-control", &format!("public, max-age={cache_seconds}"))?;
+    Ok(r)
+}
+
+/// Whether `path` is a JWKS path: deployment-wide or under one tenant.
+fn is_jwks_path(path: &str) -> bool {
+    if path == "/.well-known/jwks.json" {
+        return true;
+    }
+    path.strip_prefix("/t/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(tenant, tail)| {
+            crate::ids::validate_id(tenant).is_ok() && tail == ".well-known/jwks.json"
+        })
+}
+
+#[event(start)]
+fn start() {
+    // Panics reach the log with their message instead of an opaque trap.
+    console_error_panic_hook::set_once();
+}
+
+/// Largest request body read (CONTRACT section 7).
+const BODY_MAX: usize = 64 * 1024;
+
+async fn admin_api(mut req: Request, env: &Env) -> Result<Response> {
+    let keys = match signing_keys(env) {
+        Ok(k) => k,
+        Err(p) => return problem_response(&p),
+    };
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(0);
+    if declared > BODY_MAX {
+        return problem_response(&Problem::new(
+            413,
+            "body_too_large",
+            "request bodies are at most 64 KiB",
+        ));
+    }
+    let body = match req.method() {
+        Method::Post | Method::Put | Method::Patch => req.text().await?,
+        _ => String::new(),
+    };
+    if body.len() > BODY_MAX {
+        return problem_response(&Problem::new(
+            413,
+            "body_too_large",
+            "request bodies are at most 64 KiB",
+        ));
+    }
+    let url = req.url()?;
+    let method = req.method().to_string();
+    let authorization = req.headers().get("authorization")?;
+    let content_type = req.headers().get("content-type")?;
+    let base_url = env
+        .var("PUBLIC_BASE_URL")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let store = kv::Kv(env.kv("ORGWARDEN")?);
+    let cfg = api::Config {
+        base_url: base_url.trim_end_matches('/'),
+        keys: &keys.1,
+        now_ms: js_sys::Date::now() as i64,
+    };
+    let request = api::Request {
+        method: &method,
+        path: url.path(),
+        query: url.query().unwrap_or(""),
+        authorization: authorization.as_deref(),
+        content_type: content_type.as_deref(),
+        body: &body,
+    };
+    match api::handle(&store, &cfg, &request).await {
+        Some(r) => core_response(r),
+        None => problem_response(&Problem::new(404, "not_found", "no such endpoint")),
+    }
+}
+
+fn core_response(r: api::Response) -> Result<Response> {
+    let mut out = Response::ok(r.body)?.with_status(r.status);
+    for (name, value) in &r.headers {
+        out.headers_mut().set(name, value)?;
+    }
+    Ok(out)
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let path = req.path();
+    if path.starts_with("/t/") && path.contains("/api/v1/admin/") {
+        return admin_api(req, &env).await;
+    }
+    let known = path == "/healthz" || is_jwks_path(&path);
+    if !known {
+        return problem_response(&Problem::new(404, "not_found", "no such endpoint"));
+    }
+    if !matches!(req.method(), Method::Get | Method::Head) {
+        let mut r = problem_response(&Problem::new(
+            405,
+            "method_not_allowed",
+            "only GET is allowed here",
+        ))?;
+        r.headers_mut().set("allow", "GET, HEAD")?;
+        return Ok(r);
+    }
+    if path == "/healthz" {
+        return json_response(r#"{"status":"ok"}"#.to_owned(), 0);
+    }
+    match signing_keys(&env) {
+        Ok(keys) => json_response(keys.1.to_jwks().to_json(), 300),
+        Err(p) => problem_response(&p),
+    }
+}

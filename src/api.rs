@@ -1,0 +1,445 @@
+//! The admin API over HTTP, platform-free: a request in (method, path, query,
+//! headers that matter, body), a response out. Routing, authentication with
+//! the deployment's own access tokens, strict parsing and problem documents
+//! live here; the worker adapter only translates `worker` types and supplies
+//! the store, the keys and the clock.
+
+use serde::Serialize;
+
+use crate::admin::members::{self, MemberGrant};
+use crate::admin::orgs::{self, CreateOrg, OrgFilter};
+use crate::admin::records::OrgState;
+use crate::admin::users::{self, CreateUser};
+use crate::admin::{parse_body, AdminError, Caller, Ctx, Page, Paging};
+use crate::decide::Principal;
+use crate::ids::{OrgId, TenantId, UserId};
+use crate::problem::{Problem, CONTENT_TYPE as PROBLEM};
+use crate::store::Store;
+use crate::token::{KeySet, Verifier, VerifyOptions};
+
+/// What the adapter hands over of an HTTP request.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// Method, upper case.
+    pub method: &'a str,
+    /// Path, without the query.
+    pub path: &'a str,
+    /// Query string, without `?`.
+    pub query: &'a str,
+    /// `Authorization` header.
+    pub authorization: Option<&'a str>,
+    /// `Content-Type` header.
+    pub content_type: Option<&'a str>,
+    /// The body, as text (at most 64 KiB is read).
+    pub body: &'a str,
+}
+
+/// What the adapter sends back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// Status.
+    pub status: u16,
+    /// Headers to set (`content-type` included).
+    pub headers: Vec<(&'static str, String)>,
+    /// Body.
+    pub body: String,
+}
+
+impl Response {
+    fn json<T: Serialize>(status: u16, value: &T) -> Response {
+        Response {
+            status,
+            headers: vec![("content-type", "application/json".into())],
+            body: serde_json::to_string(value).unwrap_or_default(),
+        }
+    }
+
+    fn no_content() -> Response {
+        Response {
+            status: 204,
+            headers: Vec::new(),
+            body: String::new(),
+        }
+    }
+
+    /// A problem document.
+    pub fn problem(p: &Problem) -> Response {
+        Response {
+            status: p.status,
+            headers: vec![("content-type", PROBLEM.into())],
+            body: p.to_json(),
+        }
+    }
+
+    fn error(e: &AdminError) -> Response {
+        Response::problem(&e.to_problem())
+    }
+
+    fn page<T: Serialize>(field: &str, page: &Page<T>) -> Response {
+        let mut r = Response::json(200, &serde_json::json!({ field: page.items }));
+        r.headers.push(("x-total-count", page.total.to_string()));
+        r
+    }
+}
+
+/// The deployment's configuration the API needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Config<'a> {
+    /// `PUBLIC_BASE_URL`, without a trailing slash.
+    pub base_url: &'a str,
+    /// The keys the deployment's tokens are verified with.
+    pub keys: &'a KeySet,
+    /// Now, Unix milliseconds.
+    pub now_ms: i64,
+}
+
+/// The admin routes, after `/t/{tenant}/api/v1/admin/`.
+enum Route {
+    Orgs,
+    Org(OrgId),
+    Members(OrgId),
+    Member(OrgId, UserId),
+    Users,
+    User(UserId),
+}
+
+fn parse_route(rest: &str) -> Result<Option<Route>, AdminError> {
+    let parts: Vec<&str> = rest.split('/').collect();
+    Ok(Some(match parts.as_slice() {
+        ["organizations"] => Route::Orgs,
+        ["organizations", o] => {
+            Route::Org(OrgId::new(*o).map_err(|_| AdminError::not_found("organization"))?)
+        }
+        ["organizations", o, "members"] => {
+            Route::Members(OrgId::new(*o).map_err(|_| AdminError::not_found("organization"))?)
+        }
+        ["organizations", o, "members", u] => Route::Member(
+            OrgId::new(*o).map_err(|_| AdminError::not_found("organization"))?,
+            UserId::new(*u).map_err(|_| AdminError::not_found("member"))?,
+        ),
+        ["users"] => Route::Users,
+        ["users", u] => Route::User(UserId::new(*u).map_err(|_| AdminError::not_found("user"))?),
+        _ => return Ok(None),
+    }))
+}
+
+fn allowed(route: &Route) -> &'static str {
+    match route {
+        Route::Orgs | Route::Members(_) | Route::Users => "GET, POST",
+        Route::Org(_) => "GET, DELETE",
+        Route::Member(..) => "PUT, DELETE",
+        Route::User(_) => "GET",
+    }
+}
+
+/// Decodes `%XX` and `+` of a query component.
+fn percent_decode(s: &str) -> Result<String, AdminError> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
+                let v = hex
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| AdminError::invalid("bad percent-encoding in the query"))?;
+                out.push(v);
+                i += 2;
+            }
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| AdminError::invalid("the query is not UTF-8"))
+}
+
+/// The query parameters, each known name at most once; unknown names are refused.
+fn parse_query(query: &str, known: &[&str]) -> Result<Vec<(String, String)>, AdminError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (k, v) = (percent_decode(k)?, percent_decode(v)?);
+        if !known.contains(&k.as_str()) {
+            return Err(AdminError::invalid(format!(
+                "unknown query parameter {k:?}; known: {}",
+                known.join(", ")
+            )));
+        }
+        if out.iter().any(|(seen, _)| *seen == k) {
+            return Err(AdminError::invalid(format!(
+                "query parameter {k:?} given twice"
+            )));
+        }
+        out.push((k, v));
+    }
+    Ok(out)
+}
+
+fn param<'q>(q: &'q [(String, String)], name: &str) -> Option<&'q str> {
+    q.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn number(q: &[(String, String)], name: &str) -> Result<Option<usize>, AdminError> {
+    param(q, name)
+        .map(|v| {
+            v.parse::<usize>()
+                .map_err(|_| AdminError::invalid(format!("`{name}` is a positive integer")))
+        })
+        .transpose()
+}
+
+fn paging(q: &[(String, String)]) -> Result<Paging, AdminError> {
+    Paging::new(number(q, "limit")?, number(q, "page")?)
+}
+
+fn unauthorized(code: &str, detail: &str) -> Response {
+    let mut r = Response::problem(&Problem::new(401, code, detail));
+    let description = detail.replace('"', "'");
+    r.headers.push((
+        "www-authenticate",
+        format!("Bearer error=\"invalid_token\", error_description=\"{description}\""),
+    ));
+    r
+}
+
+/// Authenticates the bearer token of a request to `tenant`'s admin API.
+fn authenticate(
+    cfg: &Config<'_>,
+    tenant: &TenantId,
+    authorization: Option<&str>,
+) -> Result<Caller, Response> {
+    let Some(header) = authorization else {
+        let mut r = Response::problem(&Problem::new(
+            401,
+            "credential_missing",
+            "an Authorization: Bearer token is required",
+        ));
+        r.headers.push(("www-authenticate", "Bearer".into()));
+        return Err(r);
+    };
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .ok_or_else(|| {
+            unauthorized(
+                "credential_malformed",
+                "the Authorization header is not a Bearer credential",
+            )
+        })?;
+    let options = VerifyOptions::new(format!("{}/t/{tenant}", cfg.base_url), cfg.base_url);
+    let verified = Verifier::new(cfg.keys.clone(), options)
+        .verify(token, cfg.now_ms.div_euclid(1000))
+        .map_err(|e| unauthorized(e.code(), &e.to_string()))?;
+    let claims = verified.claims;
+    if claims.tid != *tenant {
+        return Err(unauthorized(
+            "token_wrong_issuer",
+            "the token is for another tenant",
+        ));
+    }
+    let user = claims.user().ok_or_else(|| {
+        Response::problem(&Problem::new(
+            403,
+            "credential_not_allowed",
+            "API-key tokens are not accepted by the admin API yet",
+        ))
+    })?;
+    Ok(Caller {
+        principal: Principal::User(user),
+        admin: claims.adm,
+        ceiling: claims.rights,
+    })
+}
+
+fn require_json(req: &Request<'_>) -> Result<(), AdminError> {
+    let ct = req.content_type.unwrap_or("");
+    let media = ct.split(';').next().unwrap_or("").trim();
+    if media.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(AdminError::new(
+            415,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ))
+    }
+}
+
+fn org_state(v: &str) -> Result<OrgState, AdminError> {
+    serde_json::from_value(serde_json::Value::String(v.into()))
+        .map_err(|_| AdminError::invalid("`state` is approved, pending or rejected"))
+}
+
+/// Handles a request; `None` when the path is not the admin API's.
+pub async fn handle<S: Store>(store: &S, cfg: &Config<'_>, req: &Request<'_>) -> Option<Response> {
+    let rest = req.path.strip_prefix("/t/")?;
+    let (tenant, rest) = rest.split_once('/')?;
+    let rest = rest.strip_prefix("api/v1/admin/")?;
+    let Ok(tenant) = TenantId::new(tenant) else {
+        return Some(Response::error(&AdminError::not_found("tenant")));
+    };
+    let route = match parse_route(rest.trim_end_matches('/')) {
+        Ok(Some(r)) => r,
+        Ok(None) => return Some(Response::error(&AdminError::not_found("endpoint"))),
+        Err(e) => return Some(Response::error(&e)),
+    };
+    let allow = allowed(&route);
+    if !allow.split(", ").any(|m| m == req.method) {
+        let mut r = Response::error(&AdminError::new(
+            405,
+            "method_not_allowed",
+            format!("{} allows {allow}", req.path),
+        ));
+        r.headers.push(("allow", allow.into()));
+        return Some(r);
+    }
+    let caller = match authenticate(cfg, &tenant, req.authorization) {
+        Ok(c) => c,
+        Err(r) => return Some(r),
+    };
+    let ctx = Ctx {
+        store,
+        tenant: &tenant,
+        now_ms: cfg.now_ms,
+        caller: &caller,
+    };
+    Some(
+        dispatch(&ctx, route, req)
+            .await
+            .unwrap_or_else(|e| Response::error(&e)),
+    )
+}
+
+async fn dispatch<S: Store>(
+    ctx: &Ctx<'_, S>,
+    route: Route,
+    req: &Request<'_>,
+) -> Result<Response, AdminError> {
+    let body_query = |known: &[&str]| parse_query(req.query, known);
+    Ok(match (route, req.method) {
+        (Route::Orgs, "GET") => {
+            let q = body_query(&[
+                "limit",
+                "page",
+                "id_contains",
+                "name_contains",
+                "state",
+                "deleted",
+            ])?;
+            let filter = OrgFilter {
+                id_contains: param(&q, "id_contains").map(str::to_owned),
+                name_contains: param(&q, "name_contains").map(str::to_owned),
+                state: param(&q, "state").map(org_state).transpose()?,
+                deleted: match param(&q, "deleted") {
+                    None | Some("false") => false,
+                    Some("true") => true,
+                    Some(_) => return Err(AdminError::invalid("`deleted` is true or false")),
+                },
+            };
+            Response::page(
+                "organizations",
+                &orgs::list(ctx, &filter, paging(&q)?).await?,
+            )
+        }
+        (Route::Orgs, _) => {
+            body_query(&[])?;
+            require_json(req)?;
+            let created = orgs::create(ctx, parse_body::<CreateOrg>(req.body)?).await?;
+            Response::json(201, &created)
+        }
+        (Route::Org(id), "GET") => {
+            body_query(&[])?;
+            Response::json(200, &orgs::get(ctx, &id).await?)
+        }
+        (Route::Org(id), _) => {
+            body_query(&[])?;
+            orgs::delete(ctx, &id).await?;
+            Response::no_content()
+        }
+        (Route::Members(org), "GET") => {
+            let q = body_query(&["limit", "page"])?;
+            Response::page("members", &members::list(ctx, &org, paging(&q)?).await?)
+        }
+        (Route::Members(org), _) => {
+            body_query(&[])?;
+            require_json(req)?;
+            Response::json(
+                201,
+                &members::add(ctx, &org, parse_body::<MemberGrant>(req.body)?).await?,
+            )
+        }
+        (Route::Member(org, user), "PUT") => {
+            body_query(&[])?;
+            require_json(req)?;
+            Response::json(
+                200,
+                &members::update(ctx, &org, &user, parse_body::<MemberGrant>(req.body)?).await?,
+            )
+        }
+        (Route::Member(org, user), _) => {
+            body_query(&[])?;
+            members::remove(ctx, &org, &user).await?;
+            Response::no_content()
+        }
+        (Route::Users, "GET") => {
+            let q = body_query(&["limit", "page", "id_contains"])?;
+            Response::page(
+                "users",
+                &users::list(ctx, param(&q, "id_contains"), paging(&q)?).await?,
+            )
+        }
+        (Route::Users, _) => {
+            body_query(&[])?;
+            require_json(req)?;
+            Response::json(
+                201,
+                &users::create(ctx, parse_body::<CreateUser>(req.body)?).await?,
+            )
+        }
+        (Route::User(id), _) => {
+            body_query(&[])?;
+            Response::json(200, &users::get(ctx, &id).await?)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_strict() {
+        assert_eq!(
+            parse_query("limit=5&page=2", &["limit", "page"])
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            parse_query("name_contains=a%20b+c", &["name_contains"]).unwrap()[0].1,
+            "a b c"
+        );
+        assert_eq!(
+            parse_query("x=1", &["limit"]).unwrap_err().code,
+            "invalid_request"
+        );
+        assert_eq!(
+            parse_query("limit=1&limit=2", &["limit"]).unwrap_err().code,
+            "invalid_request"
+        );
+        assert_eq!(
+            parse_query("limit=%zz", &["limit"]).unwrap_err().code,
+            "invalid_request"
+        );
+        assert_eq!(
+            parse_query("limit=%e2%82", &["limit"]).unwrap_err().code,
+            "invalid_request"
+        );
+        assert!(parse_query("", &[]).unwrap().is_empty());
+    }
+}
