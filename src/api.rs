@@ -4,17 +4,22 @@
 //! live here; the worker adapter only translates `worker` types and supplies
 //! the store, the keys and the clock.
 
+use base64ct::Encoding;
 use serde::Serialize;
 
+use crate::admin::auth::{self, Issuer, OAuthError};
 use crate::admin::members::{self, MemberGrant};
 use crate::admin::orgs::{self, CreateOrg, OrgFilter};
 use crate::admin::records::OrgState;
+use crate::admin::tenants::{self, CreateTenant};
 use crate::admin::users::{self, CreateUser};
 use crate::admin::{parse_body, AdminError, Caller, Ctx, Page, Paging};
 use crate::decide::Principal;
 use crate::ids::{OrgId, TenantId, UserId};
+use crate::password::secrets_equal;
 use crate::problem::{Problem, CONTENT_TYPE as PROBLEM};
 use crate::store::Store;
+use crate::token::keys::SigningKeys;
 use crate::token::{KeySet, Verifier, VerifyOptions};
 
 /// What the adapter hands over of an HTTP request.
@@ -82,15 +87,38 @@ impl Response {
     }
 }
 
-/// The deployment's configuration the API needs.
+/// The deployment's configuration the API needs, and what the platform
+/// supplies per request (the clock, fresh random bytes).
 #[derive(Debug, Clone, Copy)]
 pub struct Config<'a> {
     /// `PUBLIC_BASE_URL`, without a trailing slash.
     pub base_url: &'a str,
-    /// The keys the deployment's tokens are verified with.
+    /// The deployment's signing keys (the first signs).
+    pub signing: &'a SigningKeys,
+    /// Their public set, which tokens are verified against.
     pub keys: &'a KeySet,
+    /// `OPERATOR_KEY`: the bearer secret of `POST /api/v1/tenants`.
+    pub operator_key: Option<&'a str>,
+    /// PBKDF2 iterations for new password hashes.
+    pub password_iterations: u32,
+    /// Access token lifetime, seconds.
+    pub token_ttl_secs: i64,
     /// Now, Unix milliseconds.
     pub now_ms: i64,
+    /// 32 fresh random bytes (salts, token IDs).
+    pub random: [u8; 32],
+}
+
+impl Config<'_> {
+    fn salt(&self) -> [u8; 16] {
+        let mut salt = [0u8; 16];
+        salt.copy_from_slice(self.random.get(..16).unwrap_or(&[0; 16]));
+        salt
+    }
+
+    fn jti(&self) -> String {
+        base64ct::Base64UrlUnpadded::encode_string(self.random.get(16..).unwrap_or_default())
+    }
 }
 
 /// The admin routes, after `/t/{tenant}/api/v1/admin/`.
@@ -275,10 +303,174 @@ fn org_state(v: &str) -> Result<OrgState, AdminError> {
         .map_err(|_| AdminError::invalid("`state` is approved, pending or rejected"))
 }
 
-/// Handles a request; `None` when the path is not the admin API's.
+fn only(req: &Request<'_>, method: &'static str) -> Option<Response> {
+    if req.method == method {
+        return None;
+    }
+    let mut r = Response::error(&AdminError::new(
+        405,
+        "method_not_allowed",
+        format!("{} allows {method}", req.path),
+    ));
+    r.headers.push(("allow", method.into()));
+    Some(r)
+}
+
+/// `POST /api/v1/tenants`, authorized by the operator key.
+async fn create_tenant<S: Store>(store: &S, cfg: &Config<'_>, req: &Request<'_>) -> Response {
+    if let Some(r) = only(req, "POST") {
+        return r;
+    }
+    let presented = req
+        .authorization
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim);
+    match (cfg.operator_key.filter(|k| !k.is_empty()), presented) {
+        (None, _) => {
+            return Response::error(&AdminError::new(
+                503,
+                "operator_key_unset",
+                "OPERATOR_KEY is not configured",
+            ))
+        }
+        (Some(_), None) => {
+            return unauthorized(
+                "credential_missing",
+                "the operator key is required as a Bearer credential",
+            )
+        }
+        (Some(k), Some(p)) if !secrets_equal(k, p) => {
+            return unauthorized("credential_invalid", "wrong operator key")
+        }
+        _ => {}
+    }
+    let result = async {
+        require_json(req)?;
+        let body: CreateTenant = parse_body(req.body)?;
+        let now = chrono::DateTime::from_timestamp_millis(cfg.now_ms)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            .unwrap_or_default();
+        tenants::create(store, &now, body, &cfg.salt(), cfg.password_iterations).await
+    }
+    .await;
+    match result {
+        Ok(created) => Response::json(201, &created),
+        Err(e) => Response::error(&e),
+    }
+}
+
+fn oauth_error(e: &OAuthError) -> Response {
+    let mut r = Response::json(e.status, e);
+    r.headers.push(("cache-control", "no-store".into()));
+    if e.status == 401 {
+        r.headers
+            .push(("www-authenticate", "Basic realm=\"orgwarden\"".into()));
+    }
+    r
+}
+
+/// `POST /t/{tenant}/api/v1/auth/token` (OAuth 2.0, form-encoded).
+async fn token<S: Store>(
+    store: &S,
+    cfg: &Config<'_>,
+    tenant: &TenantId,
+    req: &Request<'_>,
+) -> Response {
+    if let Some(r) = only(req, "POST") {
+        return r;
+    }
+    match auth::tenant_exists(store, tenant).await {
+        Ok(true) => {}
+        Ok(false) => return Response::error(&AdminError::not_found("tenant")),
+        Err(e) => return Response::error(&e),
+    }
+    let media = req
+        .content_type
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim();
+    if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return oauth_error(&OAuthError {
+            status: 400,
+            error: "invalid_request",
+            error_description: "send the request as application/x-www-form-urlencoded".into(),
+        });
+    }
+    let form = match parse_query(
+        req.body,
+        &[
+            "grant_type",
+            "username",
+            "password",
+            "client_id",
+            "client_secret",
+            "scope",
+        ],
+    ) {
+        Ok(f) => f,
+        Err(e) => {
+            return oauth_error(&OAuthError {
+                status: 400,
+                error: "invalid_request",
+                error_description: e.message,
+            })
+        }
+    };
+    let issuer = Issuer {
+        base_url: cfg.base_url,
+        keys: cfg.signing,
+        now_ms: cfg.now_ms,
+        ttl_secs: cfg.token_ttl_secs,
+        jti: &cfg.jti(),
+    };
+    let result = match param(&form, "grant_type") {
+        Some("password") => match (param(&form, "username"), param(&form, "password")) {
+            (Some(u), Some(p)) => auth::password_grant(store, tenant, &issuer, u, p).await,
+            _ => Err(OAuthError {
+                status: 400,
+                error: "invalid_request",
+                error_description: "username and password are required".into(),
+            }),
+        },
+        Some(other) => Err(OAuthError {
+            status: 400,
+            error: "unsupported_grant_type",
+            error_description: format!(
+                "grant_type {:?} is not supported here yet",
+                other.chars().take(40).collect::<String>()
+            ),
+        }),
+        None => Err(OAuthError {
+            status: 400,
+            error: "invalid_request",
+            error_description: "grant_type is required".into(),
+        }),
+    };
+    match result {
+        Ok(t) => {
+            let mut r = Response::json(200, &t);
+            r.headers.push(("cache-control", "no-store".into()));
+            r
+        }
+        Err(e) => oauth_error(&e),
+    }
+}
+
+/// Handles a request; `None` when the path is not the API's.
 pub async fn handle<S: Store>(store: &S, cfg: &Config<'_>, req: &Request<'_>) -> Option<Response> {
+    if req.path == "/api/v1/tenants" {
+        return Some(create_tenant(store, cfg, req).await);
+    }
     let rest = req.path.strip_prefix("/t/")?;
     let (tenant, rest) = rest.split_once('/')?;
+    if rest == "api/v1/auth/token" {
+        return Some(match TenantId::new(tenant) {
+            Ok(t) => token(store, cfg, &t, req).await,
+            Err(_) => Response::error(&AdminError::not_found("tenant")),
+        });
+    }
     let rest = rest.strip_prefix("api/v1/admin/")?;
     let Ok(tenant) = TenantId::new(tenant) else {
         return Some(Response::error(&AdminError::not_found("tenant")));
@@ -309,7 +501,7 @@ pub async fn handle<S: Store>(store: &S, cfg: &Config<'_>, req: &Request<'_>) ->
         caller: &caller,
     };
     Some(
-        dispatch(&ctx, route, req)
+        dispatch(&ctx, cfg, route, req)
             .await
             .unwrap_or_else(|e| Response::error(&e)),
     )
@@ -317,6 +509,7 @@ pub async fn handle<S: Store>(store: &S, cfg: &Config<'_>, req: &Request<'_>) ->
 
 async fn dispatch<S: Store>(
     ctx: &Ctx<'_, S>,
+    cfg: &Config<'_>,
     route: Route,
     req: &Request<'_>,
 ) -> Result<Response, AdminError> {
@@ -396,10 +589,13 @@ async fn dispatch<S: Store>(
         (Route::Users, _) => {
             body_query(&[])?;
             require_json(req)?;
-            Response::json(
-                201,
-                &users::create(ctx, parse_body::<CreateUser>(req.body)?).await?,
-            )
+            {
+                let body = parse_body::<CreateUser>(req.body)?;
+                Response::json(
+                    201,
+                    &users::create(ctx, body, &cfg.salt(), cfg.password_iterations).await?,
+                )
+            }
         }
         (Route::User(id), _) => {
             body_query(&[])?;

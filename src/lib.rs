@@ -37,6 +37,7 @@ pub mod admin;
 pub mod api;
 pub mod decide;
 pub mod ids;
+pub mod password;
 pub mod problem;
 pub mod rights;
 pub mod roles;

@@ -64,8 +64,8 @@ fn rfc3339(secs: i64) -> Option<String> {
 pub struct OrganizationView {
     /// Organization ID.
     pub id: String,
-    /// Role ID.
-    pub role: String,
+    /// Role ID; `None` for a membership granted as explicit rights.
+    pub role: Option<String>,
     /// Rights as issued (short form).
     pub rights: Vec<&'static str>,
     /// Rights with everything they imply.
@@ -111,7 +111,7 @@ pub fn inspect(token: &str, now: i64) -> Result<Inspection, SurfaceError> {
                 .iter()
                 .map(|(id, m)| OrganizationView {
                     id: id.to_string(),
-                    role: m.role.to_string(),
+                    role: m.role.as_ref().map(ToString::to_string),
                     rights: m.rights.names(),
                     expanded: m.rights.implied().names(),
                 })

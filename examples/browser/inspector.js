@@ -54,7 +54,7 @@ function renderOrganizations(view) {
   for (const org of view.organizations) {
     const tr = document.createElement('tr');
     tr.dataset.org = org.id;
-    for (const text of [org.id, org.role]) {
+    for (const text of [org.id, org.role ?? '(explicit rights)']) {
       const td = document.createElement('td');
       td.textContent = text;
       tr.append(td);

@@ -37,7 +37,8 @@ export interface Grants {
 
 export interface OrganizationView {
   id: string;
-  role: string;
+  /** Absent (null) for a membership granted as explicit rights. */
+  role: string | null;
   /** As issued (short form). */
   rights: RightName[];
   /** With everything they imply. */
@@ -62,7 +63,7 @@ export interface Inspection {
 export interface AccessClaims {
   iss: string; sub: string; aud: string | string[]; exp: number; iat: number; nbf?: number;
   jti: string; tid: string; client_id?: string;
-  orgs?: Record<string, { role: string; rights: RightName[] }>;
+  orgs?: Record<string, { role?: string; rights: RightName[] }>;
   adm?: boolean; rights?: RightName[];
   [other: string]: unknown;
 }

@@ -5,9 +5,11 @@
 //! the time and the [`Caller`]. Adapters parse requests into their arguments
 //! and map [`AdminError`] to problem documents.
 
+pub mod auth;
 pub mod members;
 pub mod orgs;
 pub mod records;
+pub mod tenants;
 pub mod users;
 
 use core::fmt;

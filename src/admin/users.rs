@@ -7,6 +7,7 @@ use super::records::{ListingMeta, User, UserState};
 use super::{check_text, read, write, AdminError, Ctx, Page, Paging, NAME_MAX};
 use crate::decide::Subject;
 use crate::ids::UserId;
+use crate::password;
 use crate::rights::{Right, RightSet};
 use crate::store::{keys, Store};
 
@@ -31,6 +32,9 @@ pub struct CreateUser {
     /// Tenant admin.
     #[serde(default)]
     pub admin: bool,
+    /// Initial password (8 to 1024 characters); stored hashed, apart from the record.
+    #[serde(default)]
+    pub password: Option<String>,
 }
 
 fn state_name(s: UserState) -> &'static str {
@@ -73,13 +77,23 @@ fn check_email(email: &str) -> Result<(), AdminError> {
     Ok(())
 }
 
-/// Creates a user (tenant admins only). Writes the namespace entry, then the record.
-pub async fn create<S: Store>(ctx: &Ctx<'_, S>, req: CreateUser) -> Result<User, AdminError> {
+/// Creates a user (tenant admins only). Writes the namespace entry, the
+/// record, then the password hash (drawn with `salt`) under its own key.
+pub async fn create<S: Store>(
+    ctx: &Ctx<'_, S>,
+    req: CreateUser,
+    salt: &[u8; 16],
+    iterations: u32,
+) -> Result<User, AdminError> {
     require_tenant(ctx, Right::UserAll)?;
     let id = UserId::new(req.id.as_str())?;
     check_text("first_name", &req.first_name, NAME_MAX)?;
     check_text("last_name", &req.last_name, NAME_MAX)?;
     check_email(&req.email)?;
+    if let Some(p) = &req.password {
+        password::check_policy(p)
+            .map_err(|_| AdminError::invalid("`password` has 8 to 1024 characters"))?;
+    }
     check_id_free(ctx, id.as_str()).await?;
     let now = ctx.timestamp();
     let user = User {
@@ -103,6 +117,12 @@ pub async fn create<S: Store>(ctx: &Ctx<'_, S>, req: CreateUser) -> Result<User,
         Some(&metadata(&user)),
     )
     .await?;
+    if let Some(p) = &req.password {
+        let hash = password::hash(p, salt, iterations);
+        ctx.store
+            .put(&keys::password(ctx.tenant, &id), &hash, None)
+            .await?;
+    }
     Ok(user)
 }
 

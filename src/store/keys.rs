@@ -11,6 +11,7 @@
 //! | `t/<t>/m/<org>/<user>` | membership (role or rights) | the members of an org (listing) |
 //! | `t/<t>/um/<user>/<org>` | role; metadata: role | the orgs of a user (listing) |
 //! | `t/<t>/r/<org>/<role>` | custom role | the roles of an org (listing) |
+//! | `t/<t>/pw/<user>` | password hash (PHC string) | sign-in; never part of a user record or listing |
 //!
 //! Written in an order that never grants more than intended when a write
 //! sequence stops half-way: see docs/store.md.
@@ -80,6 +81,11 @@ pub fn role(t: &TenantId, o: &OrgId, r: &RoleId) -> String {
 /// Prefix of an organization's custom roles.
 pub fn roles(t: &TenantId, o: &OrgId) -> String {
     format!("t/{t}/r/{o}/")
+}
+
+/// A user's password hash.
+pub fn password(t: &TenantId, u: &UserId) -> String {
+    format!("t/{t}/pw/{u}")
 }
 
 /// The last path component of a listed key (the ID it is about).

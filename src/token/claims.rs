@@ -32,8 +32,10 @@ impl Audience {
 /// One membership in the `orgs` claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgClaim {
-    /// The member's role in the org.
-    pub role: RoleId,
+    /// The member's role in the org; absent for a membership granted as an
+    /// explicit list of rights (The Things Stack's style).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<RoleId>,
     /// The role's rights at issue time, short form (`_ALL` kept short).
     pub rights: RightSet,
 }

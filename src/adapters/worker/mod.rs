@@ -133,11 +133,38 @@ async fn admin_api(mut req: Request, env: &Env) -> Result<Response> {
         .var("PUBLIC_BASE_URL")
         .map(|v| v.to_string())
         .unwrap_or_default();
+    let operator_key = env.secret("OPERATOR_KEY").map(|v| v.to_string()).ok();
+    let number = |name: &str| {
+        env.var(name)
+            .ok()
+            .and_then(|v| v.to_string().parse::<i64>().ok())
+    };
+    let mut random = [0u8; 32];
+    if getrandom::fill(&mut random).is_err() {
+        return problem_response(&Problem::new(
+            500,
+            "no_randomness",
+            "the platform gave no random bytes",
+        ));
+    }
     let store = kv::Kv(env.kv("ORGWARDEN")?);
     let cfg = api::Config {
         base_url: base_url.trim_end_matches('/'),
+        signing: &keys.0,
         keys: &keys.1,
+        operator_key: operator_key.as_deref(),
+        password_iterations: number("PASSWORD_ITERATIONS")
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(crate::password::DEFAULT_ITERATIONS)
+            .clamp(
+                crate::password::MIN_ITERATIONS,
+                crate::password::MAX_ITERATIONS,
+            ),
+        token_ttl_secs: number("TOKEN_TTL_SECONDS")
+            .unwrap_or(crate::admin::auth::DEFAULT_TOKEN_TTL_SECS)
+            .clamp(60, 86_400),
         now_ms: js_sys::Date::now() as i64,
+        random,
     };
     let request = api::Request {
         method: &method,
@@ -164,7 +191,12 @@ fn core_response(r: api::Response) -> Result<Response> {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
-    if path.starts_with("/t/") && path.contains("/api/v1/admin/") {
+    let is_api = path.starts_with("/api/v1/")
+        || path
+            .strip_prefix("/t/")
+            .and_then(|r| r.split_once('/'))
+            .is_some_and(|(_, r)| r.starts_with("api/v1/"));
+    if is_api {
         return admin_api(req, &env).await;
     }
     let known = path == "/healthz" || is_jwks_path(&path);
