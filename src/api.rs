@@ -7,18 +7,22 @@
 use base64ct::Encoding;
 use serde::Serialize;
 
+use crate::admin::api_keys::{self, CreateKey, Owner, UpdateKey};
 use crate::admin::auth::{self, Issuer, OAuthError};
 use crate::admin::members::{self, MemberGrant};
 use crate::admin::orgs::{self, CreateOrg, OrgFilter};
 use crate::admin::records::OrgState;
+use crate::admin::records::{User, UserState};
 use crate::admin::tenants::{self, CreateTenant};
 use crate::admin::users::{self, CreateUser};
-use crate::admin::{parse_body, AdminError, Caller, Ctx, Page, Paging};
+use crate::admin::{parse_body, read, AdminError, Caller, Ctx, Page, Paging};
 use crate::decide::Principal;
 use crate::ids::{OrgId, TenantId, UserId};
 use crate::password::secrets_equal;
 use crate::problem::{Problem, CONTENT_TYPE as PROBLEM};
+use crate::rights::RightSet;
 use crate::store::Store;
+use crate::token::claims::API_KEY_SUBJECT_PREFIX;
 use crate::token::keys::SigningKeys;
 use crate::token::{KeySet, Verifier, VerifyOptions};
 
@@ -88,8 +92,8 @@ impl Response {
 }
 
 /// The deployment's configuration the API needs, and what the platform
-/// supplies per request (the clock, fresh random bytes).
-#[derive(Debug, Clone, Copy)]
+/// supplies per request (the clock, a source of random bytes).
+#[derive(Clone, Copy)]
 pub struct Config<'a> {
     /// `PUBLIC_BASE_URL`, without a trailing slash.
     pub base_url: &'a str,
@@ -105,20 +109,46 @@ pub struct Config<'a> {
     pub token_ttl_secs: i64,
     /// Now, Unix milliseconds.
     pub now_ms: i64,
-    /// 32 fresh random bytes (salts, token IDs).
-    pub random: [u8; 32],
+    /// Fills a buffer with cryptographically secure random bytes; `false`
+    /// when the platform could not.
+    pub rng: &'a dyn Fn(&mut [u8]) -> bool,
+}
+
+impl core::fmt::Debug for Config<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("now_ms", &self.now_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config<'_> {
-    fn salt(&self) -> [u8; 16] {
+    fn salt(&self) -> Result<[u8; 16], AdminError> {
         let mut salt = [0u8; 16];
-        salt.copy_from_slice(self.random.get(..16).unwrap_or(&[0; 16]));
-        salt
+        if (self.rng)(&mut salt) {
+            Ok(salt)
+        } else {
+            Err(no_randomness())
+        }
     }
 
-    fn jti(&self) -> String {
-        base64ct::Base64UrlUnpadded::encode_string(self.random.get(16..).unwrap_or_default())
+    fn jti(&self) -> Result<String, AdminError> {
+        let mut id = [0u8; 16];
+        if (self.rng)(&mut id) {
+            Ok(base64ct::Base64UrlUnpadded::encode_string(&id))
+        } else {
+            Err(no_randomness())
+        }
     }
+}
+
+fn no_randomness() -> AdminError {
+    AdminError::new(
+        500,
+        "no_randomness",
+        "the platform gave no random bytes; nothing was changed",
+    )
 }
 
 /// The admin routes, after `/t/{tenant}/api/v1/admin/`.
@@ -129,6 +159,8 @@ enum Route {
     Member(OrgId, UserId),
     Users,
     User(UserId),
+    Keys(Owner),
+    Key(Owner, String),
 }
 
 fn parse_route(rest: &str) -> Result<Option<Route>, AdminError> {
@@ -145,6 +177,20 @@ fn parse_route(rest: &str) -> Result<Option<Route>, AdminError> {
             OrgId::new(*o).map_err(|_| AdminError::not_found("organization"))?,
             UserId::new(*u).map_err(|_| AdminError::not_found("member"))?,
         ),
+        ["organizations", o, "api-keys"] => Route::Keys(Owner::Organization(
+            OrgId::new(*o).map_err(|_| AdminError::not_found("organization"))?,
+        )),
+        ["organizations", o, "api-keys", k] => Route::Key(
+            Owner::Organization(OrgId::new(*o).map_err(|_| AdminError::not_found("organization"))?),
+            (*k).to_owned(),
+        ),
+        ["users", u, "api-keys"] => Route::Keys(Owner::User(
+            UserId::new(*u).map_err(|_| AdminError::not_found("user"))?,
+        )),
+        ["users", u, "api-keys", k] => Route::Key(
+            Owner::User(UserId::new(*u).map_err(|_| AdminError::not_found("user"))?),
+            (*k).to_owned(),
+        ),
         ["users"] => Route::Users,
         ["users", u] => Route::User(UserId::new(*u).map_err(|_| AdminError::not_found("user"))?),
         _ => return Ok(None),
@@ -157,6 +203,8 @@ fn allowed(route: &Route) -> &'static str {
         Route::Org(_) => "GET, DELETE",
         Route::Member(..) => "PUT, DELETE",
         Route::User(_) => "GET",
+        Route::Keys(_) => "GET, POST",
+        Route::Key(..) => "GET, PUT, DELETE",
     }
 }
 
@@ -234,8 +282,43 @@ fn unauthorized(code: &str, detail: &str) -> Response {
     r
 }
 
-/// Authenticates the bearer token of a request to `tenant`'s admin API.
-fn authenticate(
+/// The caller an API key stands for: its owner, cut by its rights (and, for
+/// a user's key, the user's admin flag, still cut by the key).
+async fn key_caller<S: Store>(
+    store: &S,
+    tenant: &TenantId,
+    key: &api_keys::ApiKey,
+    ceiling: RightSet,
+) -> Result<Caller, AdminError> {
+    Ok(match &key.owner {
+        Owner::Organization(o) => Caller {
+            principal: Principal::Organization(o.clone()),
+            admin: false,
+            ceiling: Some(ceiling),
+        },
+        Owner::User(u) => {
+            let user: Option<User> = read(store, &crate::store::keys::user(tenant, u)).await?;
+            let user = user.filter(|u| u.deleted_at.is_none() && u.state == UserState::Approved);
+            let Some(user) = user else {
+                return Err(AdminError::new(
+                    401,
+                    "credential_invalid",
+                    "the key's user cannot act now",
+                ));
+            };
+            Caller {
+                principal: Principal::User(u.clone()),
+                admin: user.admin,
+                ceiling: Some(ceiling),
+            }
+        }
+    })
+}
+
+/// Authenticates a request to `tenant`'s admin API: an access token of this
+/// deployment (a user's, or one issued to an API key), or an API key itself.
+async fn authenticate<S: Store>(
+    store: &S,
     cfg: &Config<'_>,
     tenant: &TenantId,
     authorization: Option<&str>,
@@ -249,7 +332,7 @@ fn authenticate(
         r.headers.push(("www-authenticate", "Bearer".into()));
         return Err(r);
     };
-    let token = header
+    let credential = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
         .map(str::trim)
@@ -259,9 +342,24 @@ fn authenticate(
                 "the Authorization header is not a Bearer credential",
             )
         })?;
+    let key_refused = || {
+        unauthorized(
+            "credential_invalid",
+            "the API key is unknown, wrong, expired or deleted",
+        )
+    };
+    if credential.starts_with(api_keys::PREFIX) {
+        let key = api_keys::authenticate(store, tenant, credential, cfg.now_ms)
+            .await
+            .map_err(|e| Response::error(&e))?;
+        let key = key.ok_or_else(key_refused)?;
+        return key_caller(store, tenant, &key, key.rights)
+            .await
+            .map_err(|e| Response::error(&e));
+    }
     let options = VerifyOptions::new(format!("{}/t/{tenant}", cfg.base_url), cfg.base_url);
     let verified = Verifier::new(cfg.keys.clone(), options)
-        .verify(token, cfg.now_ms.div_euclid(1000))
+        .verify(credential, cfg.now_ms.div_euclid(1000))
         .map_err(|e| unauthorized(e.code(), &e.to_string()))?;
     let claims = verified.claims;
     if claims.tid != *tenant {
@@ -270,13 +368,31 @@ fn authenticate(
             "the token is for another tenant",
         ));
     }
-    let user = claims.user().ok_or_else(|| {
-        Response::problem(&Problem::new(
-            403,
-            "credential_not_allowed",
-            "API-key tokens are not accepted by the admin API yet",
-        ))
-    })?;
+    if let Some(key_id) = claims.sub.strip_prefix(API_KEY_SUBJECT_PREFIX) {
+        // A token issued to an API key: the key must still exist (deleting a
+        // key revokes its tokens here at once).
+        let key: Option<api_keys::ApiKey> =
+            read(store, &crate::store::keys::api_key(tenant, key_id))
+                .await
+                .map_err(|e| Response::error(&e))?;
+        let key = key
+            .filter(|k| k.expires_at_ms.is_none_or(|e| e > cfg.now_ms))
+            .ok_or_else(|| {
+                unauthorized(
+                    "token_revoked",
+                    "the token's API key was deleted or has expired",
+                )
+            })?;
+        let ceiling = claims.rights.map_or(key.rights, |r| {
+            r.implied().intersection(key.rights.implied())
+        });
+        return key_caller(store, tenant, &key, ceiling)
+            .await
+            .map_err(|e| Response::error(&e));
+    }
+    let user = claims
+        .user()
+        .ok_or_else(|| unauthorized("token_malformed", "the token's subject is not a user"))?;
     Ok(Caller {
         principal: Principal::User(user),
         admin: claims.adm,
@@ -350,7 +466,7 @@ async fn create_tenant<S: Store>(store: &S, cfg: &Config<'_>, req: &Request<'_>)
         let now = chrono::DateTime::from_timestamp_millis(cfg.now_ms)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
             .unwrap_or_default();
-        tenants::create(store, &now, body, &cfg.salt(), cfg.password_iterations).await
+        tenants::create(store, &now, body, &cfg.salt()?, cfg.password_iterations).await
     }
     .await;
     match result {
@@ -418,12 +534,16 @@ async fn token<S: Store>(
             })
         }
     };
+    let jti = match cfg.jti() {
+        Ok(j) => j,
+        Err(e) => return Response::error(&e),
+    };
     let issuer = Issuer {
         base_url: cfg.base_url,
         keys: cfg.signing,
         now_ms: cfg.now_ms,
         ttl_secs: cfg.token_ttl_secs,
-        jti: &cfg.jti(),
+        jti: &jti,
     };
     let result = match param(&form, "grant_type") {
         Some("password") => match (param(&form, "username"), param(&form, "password")) {
@@ -434,6 +554,23 @@ async fn token<S: Store>(
                 error_description: "username and password are required".into(),
             }),
         },
+        Some("client_credentials") => {
+            let basic = req
+                .authorization
+                .and_then(|h| h.strip_prefix("Basic "))
+                .and_then(|b| {
+                    use base64ct::Encoding;
+                    let decoded = base64ct::Base64::decode_vec(b.trim()).ok()?;
+                    let text = String::from_utf8(decoded).ok()?;
+                    text.split_once(':').map(|(_, secret)| secret.to_owned())
+                });
+            match param(&form, "client_secret").map(str::to_owned).or(basic) {
+                Some(key) => auth::client_credentials_grant(store, tenant, &issuer, &key).await,
+                None => Err(OAuthError::invalid_client(
+                    "give the API key as client_secret or with HTTP Basic",
+                )),
+            }
+        }
         Some(other) => Err(OAuthError {
             status: 400,
             error: "unsupported_grant_type",
@@ -490,7 +627,7 @@ pub async fn handle<S: Store>(store: &S, cfg: &Config<'_>, req: &Request<'_>) ->
         r.headers.push(("allow", allow.into()));
         return Some(r);
     }
-    let caller = match authenticate(cfg, &tenant, req.authorization) {
+    let caller = match authenticate(store, cfg, &tenant, req.authorization).await {
         Ok(c) => c,
         Err(r) => return Some(r),
     };
@@ -593,9 +730,38 @@ async fn dispatch<S: Store>(
                 let body = parse_body::<CreateUser>(req.body)?;
                 Response::json(
                     201,
-                    &users::create(ctx, body, &cfg.salt(), cfg.password_iterations).await?,
+                    &users::create(ctx, body, &cfg.salt()?, cfg.password_iterations).await?,
                 )
             }
+        }
+        (Route::Keys(owner), "GET") => {
+            let q = body_query(&["limit", "page"])?;
+            Response::page("api_keys", &api_keys::list(ctx, owner, paging(&q)?).await?)
+        }
+        (Route::Keys(owner), _) => {
+            body_query(&[])?;
+            require_json(req)?;
+            let body = parse_body::<CreateKey>(req.body)?;
+            let mut r = Response::json(201, &api_keys::create(ctx, owner, body, cfg.rng).await?);
+            r.headers.push(("cache-control", "no-store".into()));
+            r
+        }
+        (Route::Key(owner, id), "GET") => {
+            body_query(&[])?;
+            Response::json(200, &api_keys::get(ctx, owner, &id).await?)
+        }
+        (Route::Key(owner, id), "PUT") => {
+            body_query(&[])?;
+            require_json(req)?;
+            Response::json(
+                200,
+                &api_keys::update(ctx, owner, &id, parse_body::<UpdateKey>(req.body)?).await?,
+            )
+        }
+        (Route::Key(owner, id), _) => {
+            body_query(&[])?;
+            api_keys::delete(ctx, owner, &id).await?;
+            Response::no_content()
         }
         (Route::User(id), _) => {
             body_query(&[])?;

@@ -42,6 +42,11 @@ pub struct OAuthError {
 }
 
 impl OAuthError {
+    /// 401 `invalid_client`.
+    pub fn invalid_client(description: impl Into<String>) -> Self {
+        Self::new("invalid_client", description)
+    }
+
     fn new(error: &'static str, description: impl Into<String>) -> Self {
         OAuthError {
             status: if error == "invalid_client" { 401 } else { 400 },
@@ -169,6 +174,49 @@ pub async fn password_grant<S: Store>(
         access_token,
         token_type: "Bearer",
         expires_in: issuer.ttl_secs,
+    })
+}
+
+/// The `client_credentials` grant: an API key (`OWK.<id>.<secret>`) gets a
+/// token with `sub` `apikey:<id>`, `client_id` the key ID and `rights` the
+/// key's rights. Such tokens carry no `orgs`: the edge resolves the key's
+/// owner from the store, so deleting the key revokes them.
+pub async fn client_credentials_grant<S: Store>(
+    store: &S,
+    tenant: &TenantId,
+    issuer: &Issuer<'_>,
+    key: &str,
+) -> Result<TokenResponse, OAuthError> {
+    let key = super::api_keys::authenticate(store, tenant, key, issuer.now_ms)
+        .await?
+        .ok_or_else(|| {
+            OAuthError::invalid_client("the API key is unknown, wrong, expired or deleted")
+        })?;
+    let now = issuer.now_ms.div_euclid(1000);
+    let mut exp = now.saturating_add(issuer.ttl_secs);
+    if let Some(key_exp) = key.expires_at_ms {
+        exp = exp.min(key_exp.div_euclid(1000));
+    }
+    let claims = AccessClaims {
+        exp,
+        iat: now,
+        nbf: None,
+        iss: format!("{}/t/{tenant}", issuer.base_url),
+        sub: format!("{}{}", crate::token::claims::API_KEY_SUBJECT_PREFIX, key.id),
+        aud: Audience::One(issuer.base_url.to_owned()),
+        jti: issuer.jti.to_owned(),
+        tid: tenant.clone(),
+        client_id: Some(key.id.clone()),
+        orgs: BTreeMap::new(),
+        adm: false,
+        rights: Some(key.rights),
+    };
+    let access_token =
+        sign(issuer.keys, &claims).map_err(|e| OAuthError::new("server_error", e.to_string()))?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: exp - now,
     })
 }
 

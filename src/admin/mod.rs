@@ -5,6 +5,7 @@
 //! the time and the [`Caller`]. Adapters parse requests into their arguments
 //! and map [`AdminError`] to problem documents.
 
+pub mod api_keys;
 pub mod auth;
 pub mod members;
 pub mod orgs;

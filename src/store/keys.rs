@@ -12,6 +12,8 @@
 //! | `t/<t>/um/<user>/<org>` | role; metadata: role | the orgs of a user (listing) |
 //! | `t/<t>/r/<org>/<role>` | custom role | the roles of an org (listing) |
 //! | `t/<t>/pw/<user>` | password hash (PHC string) | sign-in; never part of a user record or listing |
+//! | `t/<t>/k/<key id>` | API key (rights, owner, SHA-256 of the secret) | a presented key: one get |
+//! | `t/<t>/ko/<organization or user>/<owner>/<key id>` | empty | an owner's keys (listing) |
 //!
 //! Written in an order that never grants more than intended when a write
 //! sequence stops half-way: see docs/store.md.
@@ -86,6 +88,16 @@ pub fn roles(t: &TenantId, o: &OrgId) -> String {
 /// A user's password hash.
 pub fn password(t: &TenantId, u: &UserId) -> String {
     format!("t/{t}/pw/{u}")
+}
+
+/// An API key record.
+pub fn api_key(t: &TenantId, id: &str) -> String {
+    format!("t/{t}/k/{id}")
+}
+
+/// Prefix of an owner's API keys (`kind` is `organization` or `user`).
+pub fn owner_api_keys(t: &TenantId, kind: &str, owner: &str) -> String {
+    format!("t/{t}/ko/{kind}/{owner}/")
 }
 
 /// The last path component of a listed key (the ID it is about).

@@ -122,3 +122,70 @@ test('the token endpoint refuses in OAuth 2.0 terms', async () => {
   assert.equal(unknownTenant.status, 404);
   assert.equal((await fetchJson('GET', '/t/acme/api/v1/auth/token')).status, 405);
 });
+
+test('API keys: shown once, hashed, bounded by their creator, usable directly and through client_credentials, revoked by deletion', async () => {
+  const alice = (await signIn('alice', 'alice-password-1')).body.access_token;
+  const bob = (await signIn('bob', 'bob-password-1')).body.access_token;
+  const path = '/t/acme/api/v1/admin/organizations/platform/api-keys';
+
+  // A member cannot manage the org's keys; the owner can.
+  const denied = await fetchJson('POST', path, { bearer: bob, body: { name: 'ci', rights: ['RIGHT_ORGANIZATION_INFO'] } });
+  assert.equal(denied.status, 403);
+  assert.deepEqual(denied.body.missing, ['RIGHT_ORGANIZATION_SETTINGS_API_KEYS']);
+  const notHoldable = await fetchJson('POST', path, { bearer: alice, body: { name: 'ci', rights: ['RIGHT_USER_DELETE'] } });
+  assert.equal(notHoldable.body.code, 'right_not_holdable');
+  const created = await fetchJson('POST', path, {
+    bearer: alice, body: { name: 'ci', rights: ['RIGHT_ORGANIZATION_INFO', 'RIGHT_APPLICATION_INFO'] },
+  });
+  assert.equal(created.status, 201);
+  assert.equal(created.headers.get('cache-control'), 'no-store');
+  const key = created.body.key;
+  assert.match(key, /^OWK\.[A-Z2-7]{16}\.[A-Z2-7]{52}$/);
+  const id = created.body.id;
+
+  // Never listed or shown again.
+  const listed = await fetchJson('GET', path, { bearer: alice });
+  assert.equal(listed.headers.get('x-total-count'), '1');
+  assert.deepEqual(Object.keys(listed.body.api_keys[0]).sort(), ['created_at', 'id', 'name', 'rights', 'updated_at']);
+  assert.ok(!JSON.stringify(listed.body).includes(key.split('.')[2]));
+  assert.ok(!JSON.stringify((await fetchJson('GET', `${path}/${id}`, { bearer: alice })).body).includes(key.split('.')[2]));
+
+  // The key itself as a bearer credential: the org's rights, cut by the key's.
+  assert.equal((await fetchJson('GET', '/t/acme/api/v1/admin/organizations/platform', { bearer: key })).status, 200);
+  const overreach = await fetchJson('POST', '/t/acme/api/v1/admin/organizations/platform/members', { bearer: key, body: { user_id: 'root', role: 'member' } });
+  assert.equal(overreach.status, 403);
+  const wrongSecret = `${key.slice(0, -4)}AAAA`;
+  assert.equal((await fetchJson('GET', '/t/acme/api/v1/admin/organizations/platform', { bearer: wrongSecret })).body.code, 'credential_invalid');
+
+  // client_credentials, with client_secret and with HTTP Basic.
+  const viaForm = await fetchJson('POST', '/t/acme/api/v1/auth/token', { form: { grant_type: 'client_credentials', client_secret: key } });
+  assert.equal(viaForm.status, 200);
+  const keyToken = viaForm.body.access_token;
+  const kc = claimsOf(keyToken);
+  assert.equal(kc.sub, `apikey:${id}`);
+  assert.equal(kc.client_id, id);
+  assert.deepEqual(kc.rights, ['RIGHT_APPLICATION_INFO', 'RIGHT_ORGANIZATION_INFO']);
+  const basic = Buffer.from(`${id}:${key}`).toString('base64');
+  const viaBasic = await fetchJson('POST', '/t/acme/api/v1/auth/token', { form: { grant_type: 'client_credentials' }, headers: { authorization: `Basic ${basic}` } });
+  assert.equal(viaBasic.status, 200);
+  const bad = await fetchJson('POST', '/t/acme/api/v1/auth/token', { form: { grant_type: 'client_credentials', client_secret: wrongSecret } });
+  assert.equal(bad.status, 401);
+  assert.equal(bad.body.error, 'invalid_client');
+  assert.equal((await fetchJson('GET', '/t/acme/api/v1/admin/organizations/platform', { bearer: keyToken })).status, 200);
+
+  // Narrowing the key narrows its tokens at once; deleting it revokes them.
+  assert.equal((await fetchJson('PUT', `${path}/${id}`, { bearer: alice, body: { rights: ['RIGHT_APPLICATION_INFO'] } })).status, 200);
+  assert.equal((await fetchJson('GET', '/t/acme/api/v1/admin/organizations/platform', { bearer: keyToken })).status, 403);
+  assert.equal((await fetchJson('DELETE', `${path}/${id}`, { bearer: alice })).status, 204);
+  assert.equal((await fetchJson('GET', '/t/acme/api/v1/admin/organizations/platform', { bearer: key })).status, 401);
+  const revoked = await fetchJson('GET', '/t/acme/api/v1/admin/organizations/platform', { bearer: keyToken });
+  assert.equal(revoked.status, 401);
+  assert.equal(revoked.body.code, 'token_revoked');
+
+  // A user's own keys live under the user; another user cannot see them.
+  const mine = await fetchJson('POST', '/t/acme/api/v1/admin/users/bob/api-keys', { bearer: bob, body: { name: 'laptop', rights: ['RIGHT_USER_INFO'] } });
+  assert.equal(mine.status, 201);
+  assert.equal((await fetchJson('GET', '/t/acme/api/v1/admin/users/bob/api-keys', { bearer: alice })).status, 403);
+  const self = await fetchJson('GET', '/t/acme/api/v1/admin/users/bob', { bearer: mine.body.key });
+  assert.equal(self.status, 200);
+});

@@ -139,14 +139,7 @@ async fn admin_api(mut req: Request, env: &Env) -> Result<Response> {
             .ok()
             .and_then(|v| v.to_string().parse::<i64>().ok())
     };
-    let mut random = [0u8; 32];
-    if getrandom::fill(&mut random).is_err() {
-        return problem_response(&Problem::new(
-            500,
-            "no_randomness",
-            "the platform gave no random bytes",
-        ));
-    }
+    let rng = |buf: &mut [u8]| getrandom::fill(buf).is_ok();
     let store = kv::Kv(env.kv("ORGWARDEN")?);
     let cfg = api::Config {
         base_url: base_url.trim_end_matches('/'),
@@ -164,7 +157,7 @@ async fn admin_api(mut req: Request, env: &Env) -> Result<Response> {
             .unwrap_or(crate::admin::auth::DEFAULT_TOKEN_TTL_SECS)
             .clamp(60, 86_400),
         now_ms: js_sys::Date::now() as i64,
-        random,
+        rng: &rng,
     };
     let request = api::Request {
         method: &method,
