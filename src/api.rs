@@ -7,17 +7,19 @@
 use base64ct::Encoding;
 use serde::Serialize;
 
+use crate::admin::account;
 use crate::admin::api_keys::{self, CreateKey, Owner, UpdateKey};
 use crate::admin::auth::{self, Issuer, OAuthError};
 use crate::admin::members::{self, MemberGrant};
 use crate::admin::orgs::{self, CreateOrg, OrgFilter};
 use crate::admin::records::OrgState;
 use crate::admin::records::{User, UserState};
+use crate::admin::roles_api::{self, RoleBody};
 use crate::admin::tenants::{self, CreateTenant};
 use crate::admin::users::{self, CreateUser};
 use crate::admin::{parse_body, read, AdminError, Caller, Ctx, Page, Paging};
 use crate::decide::Principal;
-use crate::ids::{OrgId, TenantId, UserId};
+use crate::ids::{OrgId, RoleId, TenantId, UserId};
 use crate::password::secrets_equal;
 use crate::problem::{Problem, CONTENT_TYPE as PROBLEM};
 use crate::rights::RightSet;
@@ -161,6 +163,9 @@ enum Route {
     User(UserId),
     Keys(Owner),
     Key(Owner, String),
+    OrgRights(OrgId),
+    Roles(OrgId),
+    Role(OrgId, RoleId),
 }
 
 fn parse_route(rest: &str) -> Result<Option<Route>, AdminError> {
@@ -191,6 +196,16 @@ fn parse_route(rest: &str) -> Result<Option<Route>, AdminError> {
             Owner::User(UserId::new(*u).map_err(|_| AdminError::not_found("user"))?),
             (*k).to_owned(),
         ),
+        ["organizations", o, "rights"] => {
+            Route::OrgRights(OrgId::new(*o).map_err(|_| AdminError::not_found("organization"))?)
+        }
+        ["organizations", o, "roles"] => {
+            Route::Roles(OrgId::new(*o).map_err(|_| AdminError::not_found("organization"))?)
+        }
+        ["organizations", o, "roles", r] => Route::Role(
+            OrgId::new(*o).map_err(|_| AdminError::not_found("organization"))?,
+            RoleId::new(*r).map_err(|_| AdminError::not_found("role"))?,
+        ),
         ["users"] => Route::Users,
         ["users", u] => Route::User(UserId::new(*u).map_err(|_| AdminError::not_found("user"))?),
         _ => return Ok(None),
@@ -205,6 +220,9 @@ fn allowed(route: &Route) -> &'static str {
         Route::User(_) => "GET",
         Route::Keys(_) => "GET, POST",
         Route::Key(..) => "GET, PUT, DELETE",
+        Route::OrgRights(_) => "GET",
+        Route::Roles(_) => "GET, POST",
+        Route::Role(..) => "PUT, DELETE",
     }
 }
 
@@ -595,6 +613,46 @@ async fn token<S: Store>(
     }
 }
 
+/// `GET /t/{tenant}/api/v1/account` and `…/account/organizations`.
+async fn account<S: Store>(
+    store: &S,
+    cfg: &Config<'_>,
+    tenant: &TenantId,
+    which: &str,
+    req: &Request<'_>,
+) -> Response {
+    if !which.is_empty() && which != "/organizations" {
+        return Response::error(&AdminError::not_found("endpoint"));
+    }
+    if let Some(r) = only(req, "GET") {
+        return r;
+    }
+    let caller = match authenticate(store, cfg, tenant, req.authorization).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let ctx = Ctx {
+        store,
+        tenant,
+        now_ms: cfg.now_ms,
+        caller: &caller,
+    };
+    let result = async {
+        parse_query(req.query, &[])?;
+        if which.is_empty() {
+            Ok(Response::json(200, &account::get(&ctx).await?))
+        } else {
+            let orgs = account::organizations(&ctx).await?;
+            Ok(Response::json(
+                200,
+                &serde_json::json!({ "organizations": orgs }),
+            ))
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e: AdminError| Response::error(&e))
+}
+
 /// Handles a request; `None` when the path is not the API's.
 pub async fn handle<S: Store>(store: &S, cfg: &Config<'_>, req: &Request<'_>) -> Option<Response> {
     if req.path == "/api/v1/tenants" {
@@ -605,6 +663,12 @@ pub async fn handle<S: Store>(store: &S, cfg: &Config<'_>, req: &Request<'_>) ->
     if rest == "api/v1/auth/token" {
         return Some(match TenantId::new(tenant) {
             Ok(t) => token(store, cfg, &t, req).await,
+            Err(_) => Response::error(&AdminError::not_found("tenant")),
+        });
+    }
+    if let Some(which) = rest.strip_prefix("api/v1/account") {
+        return Some(match TenantId::new(tenant) {
+            Ok(t) => account(store, cfg, &t, which, req).await,
             Err(_) => Response::error(&AdminError::not_found("tenant")),
         });
     }
@@ -733,6 +797,41 @@ async fn dispatch<S: Store>(
                     &users::create(ctx, body, &cfg.salt()?, cfg.password_iterations).await?,
                 )
             }
+        }
+        (Route::OrgRights(org), _) => {
+            body_query(&[])?;
+            Response::json(
+                200,
+                &serde_json::json!({ "rights": roles_api::my_rights(ctx, &org).await? }),
+            )
+        }
+        (Route::Roles(org), "GET") => {
+            body_query(&[])?;
+            Response::json(
+                200,
+                &serde_json::json!({ "roles": roles_api::list(ctx, &org).await? }),
+            )
+        }
+        (Route::Roles(org), _) => {
+            body_query(&[])?;
+            require_json(req)?;
+            Response::json(
+                201,
+                &roles_api::create(ctx, &org, parse_body::<RoleBody>(req.body)?).await?,
+            )
+        }
+        (Route::Role(org, id), "PUT") => {
+            body_query(&[])?;
+            require_json(req)?;
+            Response::json(
+                200,
+                &roles_api::update(ctx, &org, &id, parse_body::<RoleBody>(req.body)?).await?,
+            )
+        }
+        (Route::Role(org, id), _) => {
+            body_query(&[])?;
+            roles_api::delete(ctx, &org, &id).await?;
+            Response::no_content()
         }
         (Route::Keys(owner), "GET") => {
             let q = body_query(&["limit", "page"])?;

@@ -5,11 +5,13 @@
 //! the time and the [`Caller`]. Adapters parse requests into their arguments
 //! and map [`AdminError`] to problem documents.
 
+pub mod account;
 pub mod api_keys;
 pub mod auth;
 pub mod members;
 pub mod orgs;
 pub mod records;
+pub mod roles_api;
 pub mod tenants;
 pub mod users;
 

@@ -1,0 +1,180 @@
+//! Custom roles of an organization (`…/roles`) and the caller's rights on it
+//! (`…/rights`). A member's rights are read through its role on every use, so
+//! editing a role changes every member holding it at once; a deleted role
+//! grants nothing to the members that still name it.
+
+use serde::{Deserialize, Serialize};
+
+use super::orgs::load;
+use super::{read, rights_on_org, write, AdminError, Ctx};
+use crate::decide::{check_grant, Subject};
+use crate::ids::{OrgId, RoleId};
+use crate::rights::{Right, RightSet};
+use crate::roles::{BuiltinRole, CustomRole, RoleError};
+use crate::store::{keys, Store};
+
+/// A role as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleView {
+    /// Role ID.
+    pub id: RoleId,
+    /// Rights (short form).
+    pub rights: RightSet,
+    /// Whether it is one of `owner`, `admin`, `member`.
+    pub builtin: bool,
+}
+
+/// `POST …/roles` and `PUT …/roles/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBody {
+    /// Role ID (`POST` only).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Rights.
+    pub rights: Vec<String>,
+}
+
+fn role_error(e: RoleError) -> AdminError {
+    AdminError::new(
+        if matches!(e, RoleError::Reserved) {
+            409
+        } else {
+            400
+        },
+        e.code(),
+        e.to_string(),
+    )
+}
+
+/// The caller's effective rights on an organization (`GET …/rights`).
+pub async fn my_rights<S: Store>(ctx: &Ctx<'_, S>, org: &OrgId) -> Result<RightSet, AdminError> {
+    load(ctx, org).await?;
+    rights_on_org(ctx, org).await
+}
+
+/// `GET …/roles`: the built-in roles and the organization's custom roles.
+pub async fn list<S: Store>(ctx: &Ctx<'_, S>, org: &OrgId) -> Result<Vec<RoleView>, AdminError> {
+    load(ctx, org).await?;
+    Subject::require(
+        rights_on_org(ctx, org).await?,
+        RightSet::of(&[Right::OrganizationInfo]),
+    )?;
+    let mut out: Vec<RoleView> = BuiltinRole::ALL
+        .into_iter()
+        .filter_map(|b| {
+            Some(RoleView {
+                id: RoleId::new(b.id()).ok()?,
+                rights: b.rights(),
+                builtin: true,
+            })
+        })
+        .collect();
+    for l in ctx.store.list_all(&keys::roles(ctx.tenant, org)).await? {
+        if let Some(r) = read::<S, CustomRole>(ctx.store, &l.key).await? {
+            out.push(RoleView {
+                id: r.id,
+                rights: r.rights,
+                builtin: false,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `POST …/roles`: needs `RIGHT_ORGANIZATION_SETTINGS_MEMBERS` and every
+/// right the role stands for.
+pub async fn create<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+    body: RoleBody,
+) -> Result<RoleView, AdminError> {
+    let id = RoleId::new(
+        body.id
+            .as_deref()
+            .ok_or_else(|| AdminError::invalid("`id` is required"))?,
+    )?;
+    let rights = RightSet::from_names(body.rights.iter().map(String::as_str))?;
+    let role = CustomRole::new(id.clone(), rights).map_err(role_error)?;
+    load(ctx, org).await?;
+    let held = rights_on_org(ctx, org).await?;
+    Subject::require(held, RightSet::of(&[Right::OrganizationSettingsMembers]))?;
+    check_grant(held, RightSet::EMPTY, rights)?;
+    if ctx
+        .store
+        .get(&keys::role(ctx.tenant, org, &id))
+        .await?
+        .is_some()
+    {
+        return Err(AdminError::new(
+            409,
+            "role_exists",
+            format!("{org} already has a role {id}"),
+        ));
+    }
+    write(ctx.store, &keys::role(ctx.tenant, org, &id), &role, None).await?;
+    Ok(RoleView {
+        id,
+        rights,
+        builtin: false,
+    })
+}
+
+/// `PUT …/roles/{id}`: changes the role for every member holding it; the
+/// caller must hold every right added or removed.
+pub async fn update<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+    id: &RoleId,
+    body: RoleBody,
+) -> Result<RoleView, AdminError> {
+    if body.id.as_deref().is_some_and(|i| i != id.as_str()) {
+        return Err(AdminError::invalid("`id` differs from the path"));
+    }
+    if BuiltinRole::from_id(id.as_str()).is_some() {
+        return Err(AdminError::new(
+            409,
+            "role_reserved",
+            "built-in roles cannot be changed",
+        ));
+    }
+    let rights = RightSet::from_names(body.rights.iter().map(String::as_str))?;
+    let role = CustomRole::new(id.clone(), rights).map_err(role_error)?;
+    load(ctx, org).await?;
+    let held = rights_on_org(ctx, org).await?;
+    Subject::require(held, RightSet::of(&[Right::OrganizationSettingsMembers]))?;
+    let before: CustomRole = read(ctx.store, &keys::role(ctx.tenant, org, id))
+        .await?
+        .ok_or_else(|| AdminError::not_found("role"))?;
+    check_grant(held, before.rights, rights)?;
+    write(ctx.store, &keys::role(ctx.tenant, org, id), &role, None).await?;
+    Ok(RoleView {
+        id: id.clone(),
+        rights,
+        builtin: false,
+    })
+}
+
+/// `DELETE …/roles/{id}`: members still naming it hold nothing through it.
+pub async fn delete<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+    id: &RoleId,
+) -> Result<(), AdminError> {
+    if BuiltinRole::from_id(id.as_str()).is_some() {
+        return Err(AdminError::new(
+            409,
+            "role_reserved",
+            "built-in roles cannot be deleted",
+        ));
+    }
+    load(ctx, org).await?;
+    let held = rights_on_org(ctx, org).await?;
+    Subject::require(held, RightSet::of(&[Right::OrganizationSettingsMembers]))?;
+    let before: CustomRole = read(ctx.store, &keys::role(ctx.tenant, org, id))
+        .await?
+        .ok_or_else(|| AdminError::not_found("role"))?;
+    check_grant(held, before.rights, RightSet::EMPTY)?;
+    ctx.store.delete(&keys::role(ctx.tenant, org, id)).await?;
+    Ok(())
+}
