@@ -613,6 +613,49 @@ async fn token<S: Store>(
     }
 }
 
+/// `GET /t/{tenant}/.well-known/openid-configuration`: authorization server
+/// metadata (RFC 8414 fields, served at the OpenID discovery path clients look at).
+async fn discovery<S: Store>(
+    store: &S,
+    cfg: &Config<'_>,
+    tenant: &TenantId,
+    req: &Request<'_>,
+) -> Response {
+    if req.method != "GET" && req.method != "HEAD" {
+        let mut r = Response::error(&AdminError::new(
+            405,
+            "method_not_allowed",
+            "only GET is allowed here",
+        ));
+        r.headers.push(("allow", "GET, HEAD".into()));
+        return r;
+    }
+    match auth::tenant_exists(store, tenant).await {
+        Ok(true) => {}
+        Ok(false) => return Response::error(&AdminError::not_found("tenant")),
+        Err(e) => return Response::error(&e),
+    }
+    let issuer = format!("{}/t/{tenant}", cfg.base_url);
+    let mut r = Response::json(
+        200,
+        &serde_json::json!({
+            "issuer": issuer,
+            "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+            "token_endpoint": format!("{issuer}/api/v1/auth/token"),
+            "grant_types_supported": ["password", "client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+            "response_types_supported": [],
+            "scopes_supported": [],
+            "subject_types_supported": ["public"],
+            "access_token_signing_alg_values_supported": ["EdDSA"],
+            "id_token_signing_alg_values_supported": ["EdDSA"],
+        }),
+    );
+    r.headers
+        .push(("cache-control", "public, max-age=300".into()));
+    r
+}
+
 /// `GET /t/{tenant}/api/v1/account` and `…/account/organizations`.
 async fn account<S: Store>(
     store: &S,
@@ -660,6 +703,12 @@ pub async fn handle<S: Store>(store: &S, cfg: &Config<'_>, req: &Request<'_>) ->
     }
     let rest = req.path.strip_prefix("/t/")?;
     let (tenant, rest) = rest.split_once('/')?;
+    if rest == ".well-known/openid-configuration" {
+        return Some(match TenantId::new(tenant) {
+            Ok(t) => discovery(store, cfg, &t, req).await,
+            Err(_) => Response::error(&AdminError::not_found("tenant")),
+        });
+    }
     if rest == "api/v1/auth/token" {
         return Some(match TenantId::new(tenant) {
             Ok(t) => token(store, cfg, &t, req).await,

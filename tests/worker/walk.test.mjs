@@ -189,3 +189,17 @@ test('API keys: shown once, hashed, bounded by their creator, usable directly an
   const self = await fetchJson('GET', '/t/acme/api/v1/admin/users/bob', { bearer: mine.body.key });
   assert.equal(self.status, 200);
 });
+
+test('discovery: the tenant\'s issuer metadata points at its JWKS and token endpoint', async () => {
+  const r = await fetchJson('GET', '/t/acme/.well-known/openid-configuration');
+  assert.equal(r.status, 200);
+  assert.equal(r.body.issuer, `${BASE}/t/acme`);
+  assert.equal(r.body.jwks_uri, `${BASE}/t/acme/.well-known/jwks.json`);
+  assert.equal(r.body.token_endpoint, `${BASE}/t/acme/api/v1/auth/token`);
+  assert.deepEqual(r.body.grant_types_supported, ['password', 'client_credentials']);
+  // The issuer named here is the one the tokens carry.
+  const t = (await signIn('root', 'correct horse battery')).body.access_token;
+  assert.equal(claimsOf(t).iss, r.body.issuer);
+  assert.equal((await fetchJson('GET', '/t/nowhere/.well-known/openid-configuration')).status, 404);
+  assert.equal((await fetchJson('POST', '/t/acme/.well-known/openid-configuration', { body: {} })).status, 405);
+});

@@ -188,7 +188,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         || path
             .strip_prefix("/t/")
             .and_then(|r| r.split_once('/'))
-            .is_some_and(|(_, r)| r.starts_with("api/v1/"));
+            .is_some_and(|(_, r)| {
+                r.starts_with("api/v1/") || r == ".well-known/openid-configuration"
+            });
     if is_api {
         return admin_api(req, &env).await;
     }
