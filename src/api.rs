@@ -11,7 +11,7 @@ use crate::admin::account;
 use crate::admin::api_keys::{self, CreateKey, Owner, UpdateKey};
 use crate::admin::auth::{self, Issuer, OAuthError};
 use crate::admin::members::{self, MemberGrant};
-use crate::admin::orgs::{self, CreateOrg, OrgFilter};
+use crate::admin::orgs::{self, CreateOrg, OrgFilter, UpdateOrg};
 use crate::admin::records::OrgState;
 use crate::admin::records::{User, UserState};
 use crate::admin::roles_api::{self, RoleBody};
@@ -215,7 +215,7 @@ fn parse_route(rest: &str) -> Result<Option<Route>, AdminError> {
 fn allowed(route: &Route) -> &'static str {
     match route {
         Route::Orgs | Route::Members(_) | Route::Users => "GET, POST",
-        Route::Org(_) => "GET, DELETE",
+        Route::Org(_) => "GET, PUT, DELETE",
         Route::Member(..) => "PUT, DELETE",
         Route::User(_) => "GET",
         Route::Keys(_) => "GET, POST",
@@ -798,6 +798,14 @@ async fn dispatch<S: Store>(
         (Route::Org(id), "GET") => {
             body_query(&[])?;
             Response::json(200, &orgs::get(ctx, &id).await?)
+        }
+        (Route::Org(id), "PUT") => {
+            body_query(&[])?;
+            require_json(req)?;
+            Response::json(
+                200,
+                &orgs::update(ctx, &id, parse_body::<UpdateOrg>(req.body)?).await?,
+            )
         }
         (Route::Org(id), _) => {
             body_query(&[])?;

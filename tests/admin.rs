@@ -565,3 +565,41 @@ fn reads_and_writes_per_call() {
         "record and the caller's membership"
     );
 }
+
+#[test]
+fn updating_an_org_needs_settings_basic() {
+    use orgwarden::admin::orgs::UpdateOrg;
+    let w = World::new();
+    w.create_org(&user("alice"), "team-a").unwrap();
+    w.add(&user("alice"), "team-a", "bob", "member").unwrap();
+    let rename = |who: &str, name: &str| {
+        block_on(orgs::update(
+            &w.ctx(&user(who)),
+            &oid("team-a"),
+            UpdateOrg {
+                name: Some(name.into()),
+                description: None,
+            },
+        ))
+    };
+    let e = rename("bob", "Hijacked").unwrap_err();
+    assert_eq!(
+        e.missing,
+        Some(RightSet::of(&[Right::OrganizationSettingsBasic]))
+    );
+    let org = rename("alice", "Team Alpha").unwrap();
+    assert_eq!(org.name, "Team Alpha");
+    assert_eq!(code(rename("alice", "")), "invalid_request");
+    assert_eq!(code(rename("alice", &"x".repeat(51))), "invalid_request");
+    // The listing metadata follows the record.
+    let named = OrgFilter {
+        name_contains: Some("alpha".into()),
+        ..OrgFilter::default()
+    };
+    assert_eq!(
+        block_on(orgs::list(&w.ctx(&admin()), &named, Paging::default()))
+            .unwrap()
+            .total,
+        1
+    );
+}

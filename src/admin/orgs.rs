@@ -282,6 +282,57 @@ pub async fn list<S: Store>(
     })
 }
 
+/// `PUT …/organizations/{id}`: name and description.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrg {
+    /// New display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Changes an organization's name or description (needs
+/// `RIGHT_ORGANIZATION_SETTINGS_BASIC`). Its state changes through approval,
+/// its ID never.
+pub async fn update<S: Store>(
+    ctx: &Ctx<'_, S>,
+    id: &OrgId,
+    req: UpdateOrg,
+) -> Result<Organization, AdminError> {
+    if let Some(name) = &req.name {
+        if name.trim().is_empty() {
+            return Err(AdminError::invalid("`name` cannot be empty"));
+        }
+        check_text("name", name, NAME_MAX)?;
+    }
+    if let Some(d) = &req.description {
+        check_text("description", d, DESCRIPTION_MAX)?;
+    }
+    let mut org = load(ctx, id).await?;
+    Subject::require(
+        rights_on_org(ctx, id).await?,
+        RightSet::of(&[Right::OrganizationSettingsBasic]),
+    )?;
+    if let Some(name) = req.name {
+        org.name = name;
+    }
+    if let Some(d) = req.description {
+        org.description = d;
+    }
+    org.updated_at = ctx.timestamp();
+    write(
+        ctx.store,
+        &keys::org(ctx.tenant, id),
+        &org,
+        Some(&metadata(&org)),
+    )
+    .await?;
+    Ok(org)
+}
+
 /// `DELETE …/organizations/{id}`: a soft delete (needs
 /// `RIGHT_ORGANIZATION_DELETE`). The record keeps `deleted_at`, the ID stays
 /// reserved, memberships stay for a restore but grant nothing.
