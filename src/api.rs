@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::admin::account;
 use crate::admin::api_keys::{self, CreateKey, Owner, UpdateKey};
 use crate::admin::auth::{self, Issuer, OAuthError};
+use crate::admin::entities::{self, Collaborator, CreateEntity, EntityKind, UpdateEntity, Who};
 use crate::admin::members::{self, MemberGrant};
 use crate::admin::orgs::{self, CreateOrg, OrgFilter, UpdateOrg};
 use crate::admin::records::OrgState;
@@ -166,6 +167,11 @@ enum Route {
     OrgRights(OrgId),
     Roles(OrgId),
     Role(OrgId, RoleId),
+    Entities(EntityKind),
+    Entity(EntityKind, String),
+    EntityRights(EntityKind, String),
+    Collaborators(EntityKind, String),
+    Collaborator(EntityKind, String, Who),
 }
 
 fn parse_route(rest: &str) -> Result<Option<Route>, AdminError> {
@@ -206,6 +212,22 @@ fn parse_route(rest: &str) -> Result<Option<Route>, AdminError> {
             OrgId::new(*o).map_err(|_| AdminError::not_found("organization"))?,
             RoleId::new(*r).map_err(|_| AdminError::not_found("role"))?,
         ),
+        [kind, rest @ ..] if EntityKind::from_path(kind).is_some() => {
+            let kind =
+                EntityKind::from_path(kind).ok_or_else(|| AdminError::not_found("endpoint"))?;
+            match rest {
+                [] => Route::Entities(kind),
+                [id] => Route::Entity(kind, (*id).to_owned()),
+                [id, "rights"] => Route::EntityRights(kind, (*id).to_owned()),
+                [id, "collaborators"] => Route::Collaborators(kind, (*id).to_owned()),
+                [id, "collaborators", who, cid] => Route::Collaborator(
+                    kind,
+                    (*id).to_owned(),
+                    Who::from_path(who, cid).map_err(|_| AdminError::not_found("collaborator"))?,
+                ),
+                _ => return Ok(None),
+            }
+        }
         ["users"] => Route::Users,
         ["users", u] => Route::User(UserId::new(*u).map_err(|_| AdminError::not_found("user"))?),
         _ => return Ok(None),
@@ -223,6 +245,11 @@ fn allowed(route: &Route) -> &'static str {
         Route::OrgRights(_) => "GET",
         Route::Roles(_) => "GET, POST",
         Route::Role(..) => "PUT, DELETE",
+        Route::Entities(_) => "GET, POST",
+        Route::Entity(..) => "GET, PUT, DELETE",
+        Route::EntityRights(..) => "GET",
+        Route::Collaborators(..) => "GET, PUT",
+        Route::Collaborator(..) => "DELETE",
     }
 }
 
@@ -888,6 +915,63 @@ async fn dispatch<S: Store>(
         (Route::Role(org, id), _) => {
             body_query(&[])?;
             roles_api::delete(ctx, &org, &id).await?;
+            Response::no_content()
+        }
+        (Route::Entities(kind), "GET") => {
+            let q = body_query(&["limit", "page"])?;
+            Response::page(kind.path(), &entities::list(ctx, kind, paging(&q)?).await?)
+        }
+        (Route::Entities(kind), _) => {
+            body_query(&[])?;
+            require_json(req)?;
+            Response::json(
+                201,
+                &entities::create(ctx, kind, parse_body::<CreateEntity>(req.body)?).await?,
+            )
+        }
+        (Route::Entity(kind, id), "GET") => {
+            body_query(&[])?;
+            Response::json(200, &entities::get(ctx, kind, &id).await?)
+        }
+        (Route::Entity(kind, id), "PUT") => {
+            body_query(&[])?;
+            require_json(req)?;
+            Response::json(
+                200,
+                &entities::update(ctx, kind, &id, parse_body::<UpdateEntity>(req.body)?).await?,
+            )
+        }
+        (Route::Entity(kind, id), _) => {
+            body_query(&[])?;
+            entities::delete(ctx, kind, &id).await?;
+            Response::no_content()
+        }
+        (Route::EntityRights(kind, id), _) => {
+            body_query(&[])?;
+            Response::json(
+                200,
+                &serde_json::json!({ "rights": entities::my_rights(ctx, kind, &id).await? }),
+            )
+        }
+        (Route::Collaborators(kind, id), "GET") => {
+            body_query(&[])?;
+            Response::json(
+                200,
+                &serde_json::json!({ "collaborators": entities::collaborators(ctx, kind, &id).await? }),
+            )
+        }
+        (Route::Collaborators(kind, id), _) => {
+            body_query(&[])?;
+            require_json(req)?;
+            Response::json(
+                200,
+                &entities::set_collaborator(ctx, kind, &id, parse_body::<Collaborator>(req.body)?)
+                    .await?,
+            )
+        }
+        (Route::Collaborator(kind, id, who), _) => {
+            body_query(&[])?;
+            entities::remove(ctx, kind, &id, &who).await?;
             Response::no_content()
         }
         (Route::Keys(owner), "GET") => {

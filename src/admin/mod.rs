@@ -8,6 +8,7 @@
 pub mod account;
 pub mod api_keys;
 pub mod auth;
+pub mod entities;
 pub mod members;
 pub mod orgs;
 pub mod records;

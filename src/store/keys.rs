@@ -12,6 +12,9 @@
 //! | `t/<t>/um/<user>/<org>` | role; metadata: role | the orgs of a user (listing) |
 //! | `t/<t>/r/<org>/<role>` | custom role | the roles of an org (listing) |
 //! | `t/<t>/pw/<user>` | password hash (PHC string) | sign-in; never part of a user record or listing |
+//! | `t/<t>/e/<kind>/<id>` | entity record; metadata: name | an application, gateway or client; all of a kind (listing) |
+//! | `t/<t>/c/<kind>/<id>/<u or o>/<collaborator>` | rights; metadata: rights as a 64-bit number | an entity's collaborators: one listing, no reads |
+//! | `t/<t>/ce/<u or o>/<collaborator>/<kind>/<id>` | empty | the entities of a user or organization (listing) |
 //! | `t/<t>/k/<key id>` | API key (rights, owner, SHA-256 of the secret) | a presented key: one get |
 //! | `t/<t>/ko/<organization or user>/<owner>/<key id>` | empty | an owner's keys (listing) |
 //!
@@ -88,6 +91,36 @@ pub fn roles(t: &TenantId, o: &OrgId) -> String {
 /// A user's password hash.
 pub fn password(t: &TenantId, u: &UserId) -> String {
     format!("t/{t}/pw/{u}")
+}
+
+/// An entity record (`kind` is `applications`, `gateways` or `clients`).
+pub fn entity(t: &TenantId, kind: &str, id: &str) -> String {
+    format!("t/{t}/e/{kind}/{id}")
+}
+
+/// Prefix of all entities of a kind.
+pub fn entities(t: &TenantId, kind: &str) -> String {
+    format!("t/{t}/e/{kind}/")
+}
+
+/// A collaborator of an entity (`who` is `u` or `o`).
+pub fn collaborator(t: &TenantId, kind: &str, id: &str, who: &str, collaborator: &str) -> String {
+    format!("t/{t}/c/{kind}/{id}/{who}/{collaborator}")
+}
+
+/// Prefix of an entity's collaborators.
+pub fn collaborators(t: &TenantId, kind: &str, id: &str) -> String {
+    format!("t/{t}/c/{kind}/{id}/")
+}
+
+/// Reverse index: `collaborator` (`who` is `u` or `o`) collaborates on an entity.
+pub fn collaborates(t: &TenantId, who: &str, collaborator: &str, kind: &str, id: &str) -> String {
+    format!("t/{t}/ce/{who}/{collaborator}/{kind}/{id}")
+}
+
+/// Prefix of the entities of one kind a user or organization collaborates on.
+pub fn collaborations(t: &TenantId, who: &str, collaborator: &str, kind: &str) -> String {
+    format!("t/{t}/ce/{who}/{collaborator}/{kind}/")
 }
 
 /// An API key record.
