@@ -16,8 +16,9 @@ use crate::admin::orgs::{self, CreateOrg, OrgFilter, UpdateOrg};
 use crate::admin::records::OrgState;
 use crate::admin::records::{User, UserState};
 use crate::admin::roles_api::{self, RoleBody};
+use crate::admin::settings::{self, SettingsPatch};
 use crate::admin::tenants::{self, CreateTenant};
-use crate::admin::users::{self, CreateUser};
+use crate::admin::users::{self, CreateUser, UpdateUser};
 use crate::admin::{parse_body, read, AdminError, Caller, Ctx, Page, Paging};
 use crate::decide::Principal;
 use crate::ids::{OrgId, RoleId, TenantId, UserId};
@@ -108,8 +109,6 @@ pub struct Config<'a> {
     pub operator_key: Option<&'a str>,
     /// PBKDF2 iterations for new password hashes.
     pub password_iterations: u32,
-    /// Access token lifetime, seconds.
-    pub token_ttl_secs: i64,
     /// Now, Unix milliseconds.
     pub now_ms: i64,
     /// Fills a buffer with cryptographically secure random bytes; `false`
@@ -167,6 +166,7 @@ enum Route {
     OrgRights(OrgId),
     Roles(OrgId),
     Role(OrgId, RoleId),
+    Settings,
     Entities(EntityKind),
     Entity(EntityKind, String),
     EntityRights(EntityKind, String),
@@ -228,6 +228,7 @@ fn parse_route(rest: &str) -> Result<Option<Route>, AdminError> {
                 _ => return Ok(None),
             }
         }
+        ["settings"] => Route::Settings,
         ["users"] => Route::Users,
         ["users", u] => Route::User(UserId::new(*u).map_err(|_| AdminError::not_found("user"))?),
         _ => return Ok(None),
@@ -239,12 +240,13 @@ fn allowed(route: &Route) -> &'static str {
         Route::Orgs | Route::Members(_) | Route::Users => "GET, POST",
         Route::Org(_) => "GET, PUT, DELETE",
         Route::Member(..) => "PUT, DELETE",
-        Route::User(_) => "GET",
+        Route::User(_) => "GET, PUT, DELETE",
         Route::Keys(_) => "GET, POST",
         Route::Key(..) => "GET, PUT, DELETE",
         Route::OrgRights(_) => "GET",
         Route::Roles(_) => "GET, POST",
         Route::Role(..) => "PUT, DELETE",
+        Route::Settings => "GET, PUT",
         Route::Entities(_) => "GET, POST",
         Route::Entity(..) => "GET, PUT, DELETE",
         Route::EntityRights(..) => "GET",
@@ -583,11 +585,15 @@ async fn token<S: Store>(
         Ok(j) => j,
         Err(e) => return Response::error(&e),
     };
+    let ttl_secs = match settings::load(store, tenant).await {
+        Ok(s) => i64::from(s.token_ttl_seconds),
+        Err(e) => return Response::error(&e),
+    };
     let issuer = Issuer {
         base_url: cfg.base_url,
         keys: cfg.signing,
         now_ms: cfg.now_ms,
-        ttl_secs: cfg.token_ttl_secs,
+        ttl_secs,
         jti: &jti,
     };
     let result = match param(&form, "grant_type") {
@@ -917,6 +923,18 @@ async fn dispatch<S: Store>(
             roles_api::delete(ctx, &org, &id).await?;
             Response::no_content()
         }
+        (Route::Settings, "GET") => {
+            body_query(&[])?;
+            Response::json(200, &settings::get(ctx).await?)
+        }
+        (Route::Settings, _) => {
+            body_query(&[])?;
+            require_json(req)?;
+            Response::json(
+                200,
+                &settings::update(ctx, parse_body::<SettingsPatch>(req.body)?).await?,
+            )
+        }
         (Route::Entities(kind), "GET") => {
             let q = body_query(&["limit", "page"])?;
             Response::page(kind.path(), &entities::list(ctx, kind, paging(&q)?).await?)
@@ -1003,9 +1021,22 @@ async fn dispatch<S: Store>(
             api_keys::delete(ctx, owner, &id).await?;
             Response::no_content()
         }
-        (Route::User(id), _) => {
+        (Route::User(id), "GET") => {
             body_query(&[])?;
             Response::json(200, &users::get(ctx, &id).await?)
+        }
+        (Route::User(id), "PUT") => {
+            body_query(&[])?;
+            require_json(req)?;
+            Response::json(
+                200,
+                &users::update(ctx, &id, parse_body::<UpdateUser>(req.body)?).await?,
+            )
+        }
+        (Route::User(id), _) => {
+            body_query(&[])?;
+            users::delete(ctx, &id).await?;
+            Response::no_content()
         }
     })
 }

@@ -15,9 +15,6 @@ use crate::store::{keys, Store};
 use crate::token::keys::SigningKeys;
 use crate::token::{sign, AccessClaims, Audience, OrgClaim};
 
-/// Default access token lifetime: 15 minutes.
-pub const DEFAULT_TOKEN_TTL_SECS: i64 = 15 * 60;
-
 /// A successful token response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenResponse {

@@ -13,6 +13,7 @@ pub mod members;
 pub mod orgs;
 pub mod records;
 pub mod roles_api;
+pub mod settings;
 pub mod tenants;
 pub mod users;
 

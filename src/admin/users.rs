@@ -136,6 +136,155 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminE
         .ok_or_else(|| AdminError::not_found("user"))
 }
 
+/// `PUT /api/v1/admin/users/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    /// Given name.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Family name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// Email address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// State (tenant admins only).
+    #[serde(default)]
+    pub state: Option<UserState>,
+    /// Tenant admin flag (tenant admins only).
+    #[serde(default)]
+    pub admin: Option<bool>,
+}
+
+/// Whether the caller administers the members of an organization `user` belongs to.
+async fn admins_a_member<S: Store>(ctx: &Ctx<'_, S>, user: &UserId) -> Result<bool, AdminError> {
+    for l in ctx
+        .store
+        .list_all(&keys::user_orgs(ctx.tenant, user))
+        .await?
+    {
+        let Ok(org) = crate::ids::OrgId::new(keys::last_component(&l.key)) else {
+            continue;
+        };
+        if super::rights_on_org(ctx, &org)
+            .await?
+            .contains(Right::OrganizationSettingsMembers)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Changes a user. Tenant admins change anything; a user changes its own
+/// names and email (`RIGHT_USER_SETTINGS_BASIC`); an organization admin
+/// changes the first and last names of its members, as Tyk's super admins do.
+pub async fn update<S: Store>(
+    ctx: &Ctx<'_, S>,
+    id: &UserId,
+    req: UpdateUser,
+) -> Result<User, AdminError> {
+    for (field, value) in [
+        ("first_name", &req.first_name),
+        ("last_name", &req.last_name),
+    ] {
+        if let Some(v) = value {
+            check_text(field, v, NAME_MAX)?;
+        }
+    }
+    if let Some(e) = &req.email {
+        check_email(e)?;
+    }
+    let mut user = get_any(ctx, id).await?;
+    let tenant_admin = ctx.caller.tenant_rights().contains(Right::UserAll);
+    let is_self = ctx.caller.user() == Some(id)
+        && Subject::new(ctx.caller.principal.clone(), [], false, ctx.caller.ceiling)
+            .ceiling()
+            .contains(Right::UserSettingsBasic);
+    let wants_admin_fields = req.state.is_some() || req.admin.is_some();
+    let wants_email = req.email.is_some();
+    let allowed = if tenant_admin {
+        true
+    } else if wants_admin_fields {
+        false
+    } else if is_self {
+        true
+    } else {
+        !wants_email && admins_a_member(ctx, id).await?
+    };
+    if !allowed {
+        let missing = if wants_admin_fields || wants_email {
+            Right::UserAll
+        } else {
+            Right::UserSettingsBasic
+        };
+        return Err(AdminError {
+            status: 403,
+            code: "insufficient_rights",
+            message: "not allowed to change these fields of this user".into(),
+            missing: Some(RightSet::of(&[missing])),
+        });
+    }
+    if let Some(v) = req.first_name {
+        user.first_name = v;
+    }
+    if let Some(v) = req.last_name {
+        user.last_name = v;
+    }
+    if let Some(v) = req.email {
+        user.email = v;
+    }
+    if let Some(v) = req.state {
+        user.state = v;
+    }
+    if let Some(v) = req.admin {
+        user.admin = v;
+    }
+    user.updated_at = ctx.timestamp();
+    write(
+        ctx.store,
+        &keys::user(ctx.tenant, id),
+        &user,
+        Some(&metadata(&user)),
+    )
+    .await?;
+    Ok(user)
+}
+
+async fn get_any<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminError> {
+    let user: Option<User> = read(ctx.store, &keys::user(ctx.tenant, id)).await?;
+    user.filter(|u| u.deleted_at.is_none())
+        .ok_or_else(|| AdminError::not_found("user"))
+}
+
+/// Soft-deletes a user (a tenant admin, or the user itself with
+/// `RIGHT_USER_DELETE`): the record keeps `deleted_at`, the ID stays reserved,
+/// the user gets no more tokens (tokens already issued run out within their
+/// lifetime; the edge's revocation epochs will cut that to 60 s).
+/// Memberships stay for a restore.
+pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<(), AdminError> {
+    let mut user = get_any(ctx, id).await?;
+    let own = ctx.caller.user() == Some(id)
+        && Subject::new(ctx.caller.principal.clone(), [], false, ctx.caller.ceiling)
+            .ceiling()
+            .contains(Right::UserDelete);
+    if !own {
+        require_tenant(ctx, Right::UserDelete)?;
+    }
+    let now = ctx.timestamp();
+    user.deleted_at = Some(now.clone());
+    user.updated_at = now;
+    write(
+        ctx.store,
+        &keys::user(ctx.tenant, id),
+        &user,
+        Some(&metadata(&user)),
+    )
+    .await?;
+    Ok(())
+}
+
 /// All users (tenant admins), filtered by `id_contains` on the listing.
 pub async fn list<S: Store>(
     ctx: &Ctx<'_, S>,

@@ -5,6 +5,7 @@
 //! | key | value | serves |
 //! |---|---|---|
 //! | `t/<t>/tenant` | tenant record | the tenant |
+//! | `t/<t>/settings` | settings | self-registration, approval, lifetimes |
 //! | `t/<t>/id/<id>` | `user` or `organization` | the shared user/org namespace, IDs reserved after soft delete |
 //! | `t/<t>/u/<user>` | user record; metadata: name, state, admin, deleted | a user by ID; all users (listing) |
 //! | `t/<t>/o/<org>` | organization record; metadata: name, state, deleted | an org by ID; all orgs (listing) |
@@ -31,6 +32,11 @@ pub fn tenant_prefix(t: &TenantId) -> String {
 /// The tenant record.
 pub fn tenant(t: &TenantId) -> String {
     format!("t/{t}/tenant")
+}
+
+/// The tenant's settings.
+pub fn settings(t: &TenantId) -> String {
+    format!("t/{t}/settings")
 }
 
 /// The namespace entry of a user or organization ID.

@@ -203,3 +203,55 @@ test('discovery: the tenant\'s issuer metadata points at its JWKS and token endp
   assert.equal((await fetchJson('GET', '/t/nowhere/.well-known/openid-configuration')).status, 404);
   assert.equal((await fetchJson('POST', '/t/acme/.well-known/openid-configuration', { body: {} })).status, 405);
 });
+
+test('users: self-service, org admins rename members, tenant admins suspend and delete', async () => {
+  const root = (await signIn('root', 'correct horse battery')).body.access_token;
+  const alice = (await signIn('alice', 'alice-password-1')).body.access_token;
+  const bob = (await signIn('bob', 'bob-password-1')).body.access_token;
+  const put = (who, user, body) => fetchJson('PUT', `/t/acme/api/v1/admin/users/${user}`, { bearer: who, body });
+
+  assert.equal((await put(bob, 'bob', { first_name: 'Robert', email: 'robert@acme.example' })).status, 200);
+  const selfPromote = await put(bob, 'bob', { admin: true });
+  assert.equal(selfPromote.status, 403);
+  assert.deepEqual(selfPromote.body.missing, ['RIGHT_USER_ALL']);
+  // alice owns an organization bob is a member of: she may fix his display name, not his email.
+  assert.equal((await put(alice, 'bob', { last_name: 'Builder' })).body.last_name, 'Builder');
+  assert.equal((await put(alice, 'bob', { email: 'x@evil.example' })).status, 403);
+  assert.equal((await put(alice, 'root', { first_name: 'Nope' })).status, 403, 'root shares no organization with alice');
+
+  // Suspension stops sign-in; reinstating restores it.
+  assert.equal((await put(root, 'bob', { state: 'suspended' })).body.state, 'suspended');
+  const refused = await signIn('bob', 'bob-password-1');
+  assert.equal(refused.body.error, 'invalid_grant');
+  assert.equal((await put(root, 'bob', { state: 'approved' })).status, 200);
+  assert.equal((await signIn('bob', 'bob-password-1')).status, 200);
+
+  // Soft delete: no sign-in, the ID stays reserved.
+  const eve = await fetchJson('POST', '/t/acme/api/v1/admin/users', { bearer: root, body: { id: 'eve', email: 'eve@acme.example', password: 'eve-password-1' } });
+  assert.equal(eve.status, 201);
+  assert.equal((await fetchJson('DELETE', '/t/acme/api/v1/admin/users/eve', { bearer: bob })).status, 403);
+  assert.equal((await fetchJson('DELETE', '/t/acme/api/v1/admin/users/eve', { bearer: root })).status, 204);
+  assert.equal((await signIn('eve', 'eve-password-1')).body.error, 'invalid_grant');
+  assert.equal((await fetchJson('GET', '/t/acme/api/v1/admin/users/eve', { bearer: root })).status, 404);
+  const again = await fetchJson('POST', '/t/acme/api/v1/admin/users', { bearer: root, body: { id: 'eve', email: 'e@acme.example' } });
+  assert.equal(again.body.code, 'id_reserved');
+  const asOrg = await fetchJson('POST', '/t/acme/api/v1/admin/organizations', { bearer: alice, body: { id: 'eve', name: 'Eve' } });
+  assert.equal(asOrg.body.code, 'id_reserved', 'users and organizations share the namespace');
+});
+
+test('settings: anyone signed in reads them, tenant admins change them, sign-in follows', async () => {
+  const root = (await signIn('root', 'correct horse battery')).body.access_token;
+  const bob = (await signIn('bob', 'bob-password-1')).body.access_token;
+  const read = await fetchJson('GET', '/t/acme/api/v1/admin/settings', { bearer: bob });
+  assert.deepEqual(read.body, { org_self_registration: false, auto_approve: false, token_ttl_seconds: 900, invitation_ttl_hours: 168 });
+  assert.equal((await fetchJson('PUT', '/t/acme/api/v1/admin/settings', { bearer: bob, body: { auto_approve: true } })).status, 403);
+  assert.equal((await fetchJson('PUT', '/t/acme/api/v1/admin/settings', { bearer: root, body: { token_ttl_seconds: 5 } })).status, 400);
+  assert.equal((await fetchJson('PUT', '/t/acme/api/v1/admin/settings', { bearer: root, body: { colour: 'red' } })).status, 400);
+  const changed = await fetchJson('PUT', '/t/acme/api/v1/admin/settings', { bearer: root, body: { token_ttl_seconds: 600, org_self_registration: true } });
+  assert.equal(changed.body.token_ttl_seconds, 600);
+  assert.equal(changed.body.auto_approve, false);
+  const t = await signIn('bob', 'bob-password-1');
+  assert.equal(t.body.expires_in, 600);
+  const c = claimsOf(t.body.access_token);
+  assert.equal(c.exp - c.iat, 600);
+});

@@ -153,9 +153,6 @@ async fn admin_api(mut req: Request, env: &Env) -> Result<Response> {
                 crate::password::MIN_ITERATIONS,
                 crate::password::MAX_ITERATIONS,
             ),
-        token_ttl_secs: number("TOKEN_TTL_SECONDS")
-            .unwrap_or(crate::admin::auth::DEFAULT_TOKEN_TTL_SECS)
-            .clamp(60, 86_400),
         now_ms: js_sys::Date::now() as i64,
         rng: &rng,
     };

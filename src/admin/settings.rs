@@ -1,0 +1,97 @@
+//! Tenant settings (`GET, PUT /api/v1/admin/settings`): organization
+//! self-registration and auto-approval (used by the flows), token and
+//! invitation lifetimes. Any signed-in user of the tenant reads them (an
+//! interface needs to know whether to offer self-registration); tenant admins
+//! change them.
+
+use serde::{Deserialize, Serialize};
+
+use super::{read, write, AdminError, Ctx};
+use crate::decide::Subject;
+use crate::ids::TenantId;
+use crate::rights::{Right, RightSet};
+use crate::store::{keys, Store};
+
+/// The settings of a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Whether approved users may register organizations.
+    pub org_self_registration: bool,
+    /// Whether self-registered organizations are approved without a tenant admin.
+    pub auto_approve: bool,
+    /// Access token lifetime, seconds (60 to 86,400).
+    pub token_ttl_seconds: u32,
+    /// Invitation lifetime, hours (1 to 720).
+    pub invitation_ttl_hours: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            org_self_registration: false,
+            auto_approve: false,
+            token_ttl_seconds: 900,
+            invitation_ttl_hours: 7 * 24,
+        }
+    }
+}
+
+/// `PUT`: any subset of the settings.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    /// See [`Settings`].
+    #[serde(default)]
+    pub org_self_registration: Option<bool>,
+    /// See [`Settings`].
+    #[serde(default)]
+    pub auto_approve: Option<bool>,
+    /// See [`Settings`].
+    #[serde(default)]
+    pub token_ttl_seconds: Option<u32>,
+    /// See [`Settings`].
+    #[serde(default)]
+    pub invitation_ttl_hours: Option<u32>,
+}
+
+/// The tenant's settings (defaults where never set).
+pub async fn load<S: Store>(store: &S, tenant: &TenantId) -> Result<Settings, AdminError> {
+    Ok(read(store, &keys::settings(tenant))
+        .await?
+        .unwrap_or_default())
+}
+
+/// `GET`.
+pub async fn get<S: Store>(ctx: &Ctx<'_, S>) -> Result<Settings, AdminError> {
+    load(ctx.store, ctx.tenant).await
+}
+
+/// `PUT` (tenant admins).
+pub async fn update<S: Store>(
+    ctx: &Ctx<'_, S>,
+    patch: SettingsPatch,
+) -> Result<Settings, AdminError> {
+    Subject::require(ctx.caller.tenant_rights(), RightSet::of(&[Right::All]))?;
+    let mut s = load(ctx.store, ctx.tenant).await?;
+    if let Some(v) = patch.token_ttl_seconds {
+        if !(60..=86_400).contains(&v) {
+            return Err(AdminError::invalid("`token_ttl_seconds` is 60 to 86400"));
+        }
+        s.token_ttl_seconds = v;
+    }
+    if let Some(v) = patch.invitation_ttl_hours {
+        if !(1..=720).contains(&v) {
+            return Err(AdminError::invalid("`invitation_ttl_hours` is 1 to 720"));
+        }
+        s.invitation_ttl_hours = v;
+    }
+    if let Some(v) = patch.org_self_registration {
+        s.org_self_registration = v;
+    }
+    if let Some(v) = patch.auto_approve {
+        s.auto_approve = v;
+    }
+    write(ctx.store, &keys::settings(ctx.tenant), &s, None).await?;
+    Ok(s)
+}
