@@ -319,6 +319,69 @@ fn paging(q: &[(String, String)]) -> Result<Paging, AdminError> {
     Paging::new(number(q, "limit")?, number(q, "page")?)
 }
 
+const ORG_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "state",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+];
+const USER_FIELDS: &[&str] = &[
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "state",
+    "admin",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+];
+const ENTITY_FIELDS: &[&str] = &[
+    "id",
+    "kind",
+    "name",
+    "description",
+    "created_at",
+    "updated_at",
+];
+
+/// The `field_mask` parameter (`name,state,admin`): the fields to return,
+/// checked against the resource's; `id` is always returned.
+fn field_mask(q: &[(String, String)], fields: &[&str]) -> Result<Option<Vec<String>>, AdminError> {
+    let Some(mask) = param(q, "field_mask") else {
+        return Ok(None);
+    };
+    let mut out = vec!["id".to_owned()];
+    for f in mask.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        if !fields.contains(&f) {
+            return Err(AdminError::invalid(format!(
+                "field_mask: unknown field {f:?}; fields: {}",
+                fields.join(", ")
+            )));
+        }
+        out.push(f.to_owned());
+    }
+    Ok(Some(out))
+}
+
+fn masked<T: Serialize>(value: &T, mask: Option<&[String]>) -> serde_json::Value {
+    let mut v = serde_json::to_value(value).unwrap_or_default();
+    if let (Some(m), serde_json::Value::Object(map)) = (mask, &mut v) {
+        map.retain(|k, _| m.iter().any(|f| f == k));
+    }
+    v
+}
+
+fn masked_page<T: Serialize>(field: &str, page: &Page<T>, mask: Option<&[String]>) -> Response {
+    let items: Vec<serde_json::Value> = page.items.iter().map(|i| masked(i, mask)).collect();
+    let mut r = Response::json(200, &serde_json::json!({ field: items }));
+    r.headers.push(("x-total-count", page.total.to_string()));
+    r
+}
+
 fn unauthorized(code: &str, detail: &str) -> Response {
     let mut r = Response::problem(&Problem::new(401, code, detail));
     let description = detail.replace('"', "'");
@@ -806,7 +869,9 @@ async fn dispatch<S: Store>(
                 "name_contains",
                 "state",
                 "deleted",
+                "field_mask",
             ])?;
+            let mask = field_mask(&q, ORG_FIELDS)?;
             let filter = OrgFilter {
                 id_contains: param(&q, "id_contains").map(str::to_owned),
                 name_contains: param(&q, "name_contains").map(str::to_owned),
@@ -817,9 +882,10 @@ async fn dispatch<S: Store>(
                     Some(_) => return Err(AdminError::invalid("`deleted` is true or false")),
                 },
             };
-            Response::page(
+            masked_page(
                 "organizations",
                 &orgs::list(ctx, &filter, paging(&q)?).await?,
+                mask.as_deref(),
             )
         }
         (Route::Orgs, _) => {
@@ -829,8 +895,9 @@ async fn dispatch<S: Store>(
             Response::json(201, &created)
         }
         (Route::Org(id), "GET") => {
-            body_query(&[])?;
-            Response::json(200, &orgs::get(ctx, &id).await?)
+            let q = body_query(&["field_mask"])?;
+            let mask = field_mask(&q, ORG_FIELDS)?;
+            Response::json(200, &masked(&orgs::get(ctx, &id).await?, mask.as_deref()))
         }
         (Route::Org(id), "PUT") => {
             body_query(&[])?;
@@ -871,10 +938,12 @@ async fn dispatch<S: Store>(
             Response::no_content()
         }
         (Route::Users, "GET") => {
-            let q = body_query(&["limit", "page", "id_contains"])?;
-            Response::page(
+            let q = body_query(&["limit", "page", "id_contains", "field_mask"])?;
+            let mask = field_mask(&q, USER_FIELDS)?;
+            masked_page(
                 "users",
                 &users::list(ctx, param(&q, "id_contains"), paging(&q)?).await?,
+                mask.as_deref(),
             )
         }
         (Route::Users, _) => {
@@ -936,8 +1005,13 @@ async fn dispatch<S: Store>(
             )
         }
         (Route::Entities(kind), "GET") => {
-            let q = body_query(&["limit", "page"])?;
-            Response::page(kind.path(), &entities::list(ctx, kind, paging(&q)?).await?)
+            let q = body_query(&["limit", "page", "field_mask"])?;
+            let mask = field_mask(&q, ENTITY_FIELDS)?;
+            masked_page(
+                kind.path(),
+                &entities::list(ctx, kind, paging(&q)?).await?,
+                mask.as_deref(),
+            )
         }
         (Route::Entities(kind), _) => {
             body_query(&[])?;
@@ -948,8 +1022,12 @@ async fn dispatch<S: Store>(
             )
         }
         (Route::Entity(kind, id), "GET") => {
-            body_query(&[])?;
-            Response::json(200, &entities::get(ctx, kind, &id).await?)
+            let q = body_query(&["field_mask"])?;
+            let mask = field_mask(&q, ENTITY_FIELDS)?;
+            Response::json(
+                200,
+                &masked(&entities::get(ctx, kind, &id).await?, mask.as_deref()),
+            )
         }
         (Route::Entity(kind, id), "PUT") => {
             body_query(&[])?;
@@ -1022,8 +1100,9 @@ async fn dispatch<S: Store>(
             Response::no_content()
         }
         (Route::User(id), "GET") => {
-            body_query(&[])?;
-            Response::json(200, &users::get(ctx, &id).await?)
+            let q = body_query(&["field_mask"])?;
+            let mask = field_mask(&q, USER_FIELDS)?;
+            Response::json(200, &masked(&users::get(ctx, &id).await?, mask.as_deref()))
         }
         (Route::User(id), "PUT") => {
             body_query(&[])?;
@@ -1074,5 +1153,30 @@ mod tests {
             "invalid_request"
         );
         assert!(parse_query("", &[]).unwrap().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+
+    #[test]
+    fn field_masks_keep_the_id_and_refuse_unknown_fields() {
+        let q = vec![("field_mask".to_owned(), "name, state".to_owned())];
+        let mask = field_mask(&q, ORG_FIELDS).unwrap().unwrap();
+        let v = masked(
+            &serde_json::json!({"id": "a", "name": "A", "state": "approved", "description": "d"}),
+            Some(&mask),
+        );
+        assert_eq!(
+            v,
+            serde_json::json!({"id": "a", "name": "A", "state": "approved"})
+        );
+        let bad = vec![("field_mask".to_owned(), "name,password".to_owned())];
+        assert_eq!(
+            field_mask(&bad, USER_FIELDS).unwrap_err().code,
+            "invalid_request"
+        );
+        assert_eq!(field_mask(&[], USER_FIELDS).unwrap(), None);
     }
 }

@@ -164,6 +164,21 @@ test('listing: tenant admins see every organization, users their own', async () 
   assert.deepEqual(named.body.organizations.map((o) => o.id), ['carol-2']);
 });
 
+test('field_mask limits the fields returned; id is always there', async () => {
+  const one = await call('GET', '/organizations/carol-1?field_mask=name', { as: ROOT() });
+  assert.deepEqual(one.body, { id: 'carol-1', name: 'Carol 1' });
+  const many = await call('GET', '/organizations?id_contains=carol&limit=2&field_mask=state,name', { as: ROOT() });
+  assert.deepEqual(many.body.organizations, [
+    { id: 'carol-0', name: 'Carol 0', state: 'approved' },
+    { id: 'carol-1', name: 'Carol 1', state: 'approved' },
+  ]);
+  const users = await call('GET', '/users?limit=1&field_mask=admin', { as: ROOT() });
+  assert.deepEqual(Object.keys(users.body.users[0]).sort(), ['admin', 'id']);
+  const bad = await call('GET', '/users/alice?field_mask=password', { as: ROOT() });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.detail, /unknown field/);
+});
+
 test('a deleted organization keeps its ID reserved', async () => {
   await call('POST', '/organizations', { as: token('alice'), body: { id: 'short-lived', name: 'S' } });
   assert.equal((await call('DELETE', '/organizations/short-lived', { as: token('bob') })).status, 403);
