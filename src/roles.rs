@@ -135,11 +135,19 @@ impl CustomRole {
         if BuiltinRole::from_id(id.as_str()).is_some() {
             return Err(RoleError::Reserved);
         }
-        let outside = rights.implied().difference(ORGANIZATION_HOLDABLE);
-        if !outside.is_empty() {
-            return Err(RoleError::NotHoldable(outside));
-        }
+        check_holdable(rights)?;
         Ok(CustomRole { id, rights })
+    }
+}
+
+/// Refuses rights an organization cannot hold (user rights,
+/// `RIGHT_SEND_INVITES`, `RIGHT_ALL`): for roles, memberships and org API keys.
+pub fn check_holdable(rights: RightSet) -> Result<(), RoleError> {
+    let outside = rights.implied().difference(ORGANIZATION_HOLDABLE);
+    if outside.is_empty() {
+        Ok(())
+    } else {
+        Err(RoleError::NotHoldable(outside))
     }
 }
 

@@ -8,13 +8,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::check_name;
 use super::orgs::load as load_org;
 use super::records::User;
-use super::{check_text, read, rights_on_org, write, AdminError, Ctx, Page, Paging, NAME_MAX};
+use super::{read, rights_on_org, write, AdminError, Ctx, Page, Paging};
 use crate::decide::{check_grant, Subject};
 use crate::ids::{OrgId, UserId};
 use crate::rights::{Right, RightSet};
-use crate::roles::ORGANIZATION_HOLDABLE;
+use crate::roles::check_holdable;
 use crate::store::{keys, Store};
 
 /// The prefix every key starts with.
@@ -225,20 +226,10 @@ pub async fn create<S: Store>(
     req: CreateKey,
     rng: &dyn Fn(&mut [u8]) -> bool,
 ) -> Result<CreatedKey, AdminError> {
-    if req.name.trim().is_empty() {
-        return Err(AdminError::invalid("`name` is required"));
-    }
-    check_text("name", &req.name, NAME_MAX)?;
+    check_name(&req.name)?;
     let rights = RightSet::from_names(req.rights.iter().map(String::as_str))?;
     if let Owner::Organization(_) = owner {
-        let outside = rights.implied().difference(ORGANIZATION_HOLDABLE);
-        if !outside.is_empty() {
-            return Err(AdminError::new(
-                400,
-                "right_not_holdable",
-                format!("an organization cannot hold {}", outside.names().join(", ")),
-            ));
-        }
+        check_holdable(rights)?;
     }
     let expires_at_ms = match &req.expires_at {
         None => None,
@@ -350,10 +341,7 @@ pub async fn update<S: Store>(
     let held = owner_rights(ctx, &owner).await?;
     let mut key = owned(ctx, &owner, id).await?;
     if let Some(name) = req.name {
-        if name.trim().is_empty() {
-            return Err(AdminError::invalid("`name` cannot be empty"));
-        }
-        check_text("name", &name, NAME_MAX)?;
+        check_name(&name)?;
         key.name = name;
     }
     if let Some(names) = req.rights {

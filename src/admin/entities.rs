@@ -10,10 +10,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::check_name;
 use super::records::{Membership, User};
 use super::{
     check_text, membership_rights, read, rights_on_org, write, AdminError, Ctx, Page, Paging,
-    DESCRIPTION_MAX, NAME_MAX,
+    DESCRIPTION_MAX,
 };
 use crate::decide::{check_grant, EntityGrants, Principal, Subject};
 use crate::ids::{validate_id, OrgId, UserId};
@@ -355,10 +356,7 @@ pub async fn create<S: Store>(
     req: CreateEntity,
 ) -> Result<Entity, AdminError> {
     check_entity_id(&req.id)?;
-    if req.name.trim().is_empty() {
-        return Err(AdminError::invalid("`name` is required"));
-    }
-    check_text("name", &req.name, NAME_MAX)?;
+    check_name(&req.name)?;
     check_text("description", &req.description, DESCRIPTION_MAX)?;
     let owner = match (&req.organization_id, &ctx.caller.principal) {
         (Some(o), _) => {
@@ -453,10 +451,7 @@ pub async fn update<S: Store>(
         RightSet::of(&[kind.settings_basic()]),
     )?;
     if let Some(name) = req.name {
-        if name.trim().is_empty() {
-            return Err(AdminError::invalid("`name` cannot be empty"));
-        }
-        check_text("name", &name, NAME_MAX)?;
+        check_name(&name)?;
         entity.name = name;
     }
     if let Some(d) = req.description {

@@ -9,7 +9,7 @@ use super::{membership_rights, read, rights_on_org, write, AdminError, Ctx, Page
 use crate::decide::{check_grant, check_owner_remains, Subject};
 use crate::ids::{OrgId, RoleId, UserId};
 use crate::rights::{Right, RightSet};
-use crate::roles::{BuiltinRole, CustomRole, ORGANIZATION_HOLDABLE};
+use crate::roles::{check_holdable, BuiltinRole, CustomRole};
 use crate::store::{keys, Store};
 
 /// What `POST …/members` and `PUT …/members/{userId}` take: a role or an
@@ -83,14 +83,7 @@ async fn parse_grant<S: Store>(
         }
         (None, Some(names)) => {
             let rights = RightSet::from_names(names.iter().map(String::as_str))?;
-            let outside = rights.implied().difference(ORGANIZATION_HOLDABLE);
-            if !outside.is_empty() {
-                return Err(AdminError::new(
-                    400,
-                    "right_not_holdable",
-                    format!("an organization cannot hold {}", outside.names().join(", ")),
-                ));
-            }
+            check_holdable(rights)?;
             Ok((Grant::Rights(rights), rights))
         }
         _ => Err(AdminError::invalid("give either `role` or `rights`")),

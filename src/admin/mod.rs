@@ -174,6 +174,17 @@ impl From<IdError> for AdminError {
     }
 }
 
+impl From<crate::roles::RoleError> for AdminError {
+    fn from(e: crate::roles::RoleError) -> Self {
+        let status = if matches!(e, crate::roles::RoleError::Reserved) {
+            409
+        } else {
+            400
+        };
+        AdminError::new(status, e.code(), e.to_string())
+    }
+}
+
 impl From<UnknownRight> for AdminError {
     fn from(e: UnknownRight) -> Self {
         AdminError::new(400, e.code(), e.to_string())
@@ -260,6 +271,16 @@ pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), AdminError
         )));
     }
     Ok(())
+}
+
+/// Checks a display name: present and at most [`NAME_MAX`] characters.
+pub fn check_name(name: &str) -> Result<(), AdminError> {
+    if name.trim().is_empty() {
+        return Err(AdminError::invalid(
+            "`name` is required and cannot be empty",
+        ));
+    }
+    check_text("name", name, NAME_MAX)
 }
 
 /// Parses a JSON request body strictly (unknown fields refused) with a precise reason.

@@ -2,10 +2,10 @@
 
 use serde::Deserialize;
 
+use super::check_name;
 use super::records::{Grant, ListingMeta, Membership, OrgState, Organization, User};
 use super::{
     check_text, read, rights_on_org, write, AdminError, Ctx, Page, Paging, DESCRIPTION_MAX,
-    NAME_MAX,
 };
 use crate::decide::{Principal, Subject};
 use crate::ids::{OrgId, RoleId, UserId};
@@ -124,10 +124,7 @@ pub async fn create<S: Store>(
     req: CreateOrg,
 ) -> Result<Organization, AdminError> {
     let id = OrgId::new(req.id.as_str())?;
-    if req.name.trim().is_empty() {
-        return Err(AdminError::invalid("`name` is required"));
-    }
-    check_text("name", &req.name, NAME_MAX)?;
+    check_name(&req.name)?;
     check_text("description", &req.description, DESCRIPTION_MAX)?;
     let requested_owner = req.owner.as_deref().map(UserId::new).transpose()?;
 
@@ -303,10 +300,7 @@ pub async fn update<S: Store>(
     req: UpdateOrg,
 ) -> Result<Organization, AdminError> {
     if let Some(name) = &req.name {
-        if name.trim().is_empty() {
-            return Err(AdminError::invalid("`name` cannot be empty"));
-        }
-        check_text("name", name, NAME_MAX)?;
+        check_name(name)?;
     }
     if let Some(d) = &req.description {
         check_text("description", d, DESCRIPTION_MAX)?;

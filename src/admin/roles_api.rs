@@ -10,7 +10,7 @@ use super::{read, rights_on_org, write, AdminError, Ctx};
 use crate::decide::{check_grant, Subject};
 use crate::ids::{OrgId, RoleId};
 use crate::rights::{Right, RightSet};
-use crate::roles::{BuiltinRole, CustomRole, RoleError};
+use crate::roles::{BuiltinRole, CustomRole};
 use crate::store::{keys, Store};
 
 /// A role as the API shows it.
@@ -33,18 +33,6 @@ pub struct RoleBody {
     pub id: Option<String>,
     /// Rights.
     pub rights: Vec<String>,
-}
-
-fn role_error(e: RoleError) -> AdminError {
-    AdminError::new(
-        if matches!(e, RoleError::Reserved) {
-            409
-        } else {
-            400
-        },
-        e.code(),
-        e.to_string(),
-    )
 }
 
 /// The caller's effective rights on an organization (`GET …/rights`).
@@ -95,7 +83,7 @@ pub async fn create<S: Store>(
             .ok_or_else(|| AdminError::invalid("`id` is required"))?,
     )?;
     let rights = RightSet::from_names(body.rights.iter().map(String::as_str))?;
-    let role = CustomRole::new(id.clone(), rights).map_err(role_error)?;
+    let role = CustomRole::new(id.clone(), rights)?;
     load(ctx, org).await?;
     let held = rights_on_org(ctx, org).await?;
     Subject::require(held, RightSet::of(&[Right::OrganizationSettingsMembers]))?;
@@ -139,7 +127,7 @@ pub async fn update<S: Store>(
         ));
     }
     let rights = RightSet::from_names(body.rights.iter().map(String::as_str))?;
-    let role = CustomRole::new(id.clone(), rights).map_err(role_error)?;
+    let role = CustomRole::new(id.clone(), rights)?;
     load(ctx, org).await?;
     let held = rights_on_org(ctx, org).await?;
     Subject::require(held, RightSet::of(&[Right::OrganizationSettingsMembers]))?;

@@ -58,6 +58,14 @@ fn metadata(u: &User) -> String {
     serde_json::to_string(&meta).unwrap_or_default()
 }
 
+/// Whether the caller is user `id` acting with `right` in its credential.
+fn is_self_with<S>(ctx: &Ctx<'_, S>, id: &UserId, right: Right) -> bool {
+    ctx.caller.user() == Some(id)
+        && Subject::new(ctx.caller.principal.clone(), [], false, ctx.caller.ceiling)
+            .ceiling()
+            .contains(right)
+}
+
 /// Tenant-level rights the caller must hold for user administration.
 fn require_tenant<S>(ctx: &Ctx<'_, S>, right: Right) -> Result<(), AdminError> {
     Subject::require(ctx.caller.tenant_rights(), RightSet::of(&[right]))?;
@@ -198,10 +206,7 @@ pub async fn update<S: Store>(
     }
     let mut user = get_any(ctx, id).await?;
     let tenant_admin = ctx.caller.tenant_rights().contains(Right::UserAll);
-    let is_self = ctx.caller.user() == Some(id)
-        && Subject::new(ctx.caller.principal.clone(), [], false, ctx.caller.ceiling)
-            .ceiling()
-            .contains(Right::UserSettingsBasic);
+    let is_self = is_self_with(ctx, id, Right::UserSettingsBasic);
     let wants_admin_fields = req.state.is_some() || req.admin.is_some();
     let wants_email = req.email.is_some();
     let allowed = if tenant_admin {
@@ -265,10 +270,7 @@ async fn get_any<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminE
 /// Memberships stay for a restore.
 pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<(), AdminError> {
     let mut user = get_any(ctx, id).await?;
-    let own = ctx.caller.user() == Some(id)
-        && Subject::new(ctx.caller.principal.clone(), [], false, ctx.caller.ceiling)
-            .ceiling()
-            .contains(Right::UserDelete);
+    let own = is_self_with(ctx, id, Right::UserDelete);
     if !own {
         require_tenant(ctx, Right::UserDelete)?;
     }

@@ -3,23 +3,15 @@
 // worker's own signing key, by Node's Ed25519.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, sign as edSign, randomUUID } from 'node:crypto';
-import { startWorker, newPrivateJwk } from './harness.mjs';
+import { createPrivateKey } from 'node:crypto';
+import { startWorker, newPrivateJwk, mintToken } from './harness.mjs';
 
 const BASE = 'http://127.0.0.1:8787';
 const jwk = newPrivateJwk('admin-test');
-const key = createPrivateKey({ key: jwk, format: 'jwk' });
-const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
 let mf;
 
-function token(sub, { adm = false, tenant = 'acme', rights, exp, signer = key, kid = 'admin-test' } = {}) {
-  const now = Math.floor(Date.now() / 1000);
-  const claims = { iss: `${BASE}/t/${tenant}`, aud: BASE, sub, tid: tenant, jti: randomUUID(), iat: now, exp: exp ?? now + 900 };
-  if (adm) claims.adm = true;
-  if (rights) claims.rights = rights;
-  const input = `${b64({ alg: 'EdDSA', kid, typ: 'at+jwt' })}.${b64(claims)}`;
-  return `${input}.${edSign(null, Buffer.from(input), signer).toString('base64url')}`;
-}
+const token = (sub, { adm, tenant, rights, exp, signer, kid } = {}) =>
+  mintToken(jwk, sub, { base: BASE, tenant, kid, signer, adm: adm || undefined, rights, exp });
 
 const ROOT = () => token('root', { adm: true });
 

@@ -3,21 +3,13 @@
 // organization, rights along both paths, the granting rule, deletion.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, sign as edSign, randomUUID } from 'node:crypto';
-import { startWorker, newPrivateJwk } from './harness.mjs';
+import { startWorker, newPrivateJwk, mintToken } from './harness.mjs';
 
 const BASE = 'http://127.0.0.1:8787';
 const jwk = newPrivateJwk('ent-test');
-const key = createPrivateKey({ key: jwk, format: 'jwk' });
-const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
 let mf;
 
-function token(sub, extra = {}) {
-  const now = Math.floor(Date.now() / 1000);
-  const claims = { iss: `${BASE}/t/acme`, aud: BASE, sub, tid: 'acme', jti: randomUUID(), iat: now, exp: now + 900, ...extra };
-  const input = `${b64({ alg: 'EdDSA', kid: 'ent-test', typ: 'at+jwt' })}.${b64(claims)}`;
-  return `${input}.${edSign(null, Buffer.from(input), key).toString('base64url')}`;
-}
+const token = (sub, extra = {}) => mintToken(jwk, sub, { base: BASE, ...extra });
 
 async function call(method, path, who, body) {
   const init = { method, headers: { authorization: `Bearer ${typeof who === 'string' ? token(who) : who.token}` } };

@@ -2,7 +2,7 @@
 // with the bindings wrangler.toml declares: a real, in-memory KV namespace,
 // the vars, and secrets made up per test run.
 import { readFileSync } from 'node:fs';
-import { generateKeyPairSync, createHash } from 'node:crypto';
+import { generateKeyPairSync, createHash, createPrivateKey, sign as edSign, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
@@ -40,4 +40,19 @@ export async function startWorker({ bindings = {}, kvPersist = false } = {}) {
   });
   await mf.ready;
   return mf;
+}
+
+/**
+ * An access token of the worker's kind, signed here with Node's Ed25519: the
+ * tests hold the worker's private key, so they can act as any user.
+ */
+export function mintToken(privateJwk, sub, { base, tenant = 'acme', kid = privateJwk.kid, signer, ...claims } = {}) {
+  const key = signer ?? createPrivateKey({ key: privateJwk, format: 'jwk' });
+  const now = Math.floor(Date.now() / 1000);
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  // Overrides left undefined keep the defaults.
+  const given = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
+  const body = { iss: `${base}/t/${tenant}`, aud: base, sub, tid: tenant, jti: randomUUID(), iat: now, exp: now + 900, ...given };
+  const input = `${b64({ alg: 'EdDSA', kid, typ: 'at+jwt' })}.${b64(body)}`;
+  return `${input}.${edSign(null, Buffer.from(input), key).toString('base64url')}`;
 }
