@@ -131,6 +131,12 @@ test('organizations and members: the rights rules through the API', async () => 
   const leave = await call('DELETE', '/organizations/team-a/members/alice', { as: alice });
   assert.equal(leave.status, 409);
   assert.equal(leave.body.code, 'organization_needs_owner');
+  // Renaming needs SETTINGS_BASIC: the admin role has it, a member does not.
+  const renamed = await call('PUT', '/organizations/team-a', { as: token('bob'), body: { name: 'Team Alpha' } });
+  assert.equal(renamed.status, 200);
+  assert.equal(renamed.body.name, 'Team Alpha');
+  assert.equal((await call('PUT', '/organizations/team-a', { as: token('carol'), body: { name: 'Mine' } })).status, 403);
+  assert.equal((await call('PUT', '/organizations/team-a', { as: alice, body: { state: 'pending' } })).status, 400, 'state changes through approval');
   // Members are listed with a total.
   const members = await call('GET', '/organizations/team-a/members', { as: token('carol') });
   assert.equal(members.headers.get('x-total-count'), '3');

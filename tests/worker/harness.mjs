@@ -6,6 +6,7 @@ import { generateKeyPairSync, createHash, createPrivateKey, sign as edSign, rand
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
+import { check } from './openapi.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -39,6 +40,13 @@ export async function startWorker({ bindings = {}, kvPersist = false } = {}) {
     host: '127.0.0.1',
   });
   await mf.ready;
+  // Every answer is held to docs/openapi.json.
+  const dispatch = mf.dispatchFetch.bind(mf);
+  mf.dispatchFetch = async (url, init = {}) => {
+    const response = await dispatch(url, init);
+    await check(init.method ?? 'GET', String(url), response);
+    return response;
+  };
   return mf;
 }
 

@@ -188,6 +188,12 @@ test('API keys: shown once, hashed, bounded by their creator, usable directly an
   assert.equal((await fetchJson('GET', '/t/acme/api/v1/admin/users/bob/api-keys', { bearer: alice })).status, 403);
   const self = await fetchJson('GET', '/t/acme/api/v1/admin/users/bob', { bearer: mine.body.key });
   assert.equal(self.status, 200);
+  const userKey = `/t/acme/api/v1/admin/users/bob/api-keys/${mine.body.id}`;
+  assert.equal((await fetchJson('GET', userKey, { bearer: bob })).body.name, 'laptop');
+  assert.equal((await fetchJson('PUT', userKey, { bearer: bob, body: { name: 'old laptop' } })).body.name, 'old laptop');
+  assert.equal((await fetchJson('GET', userKey, { bearer: alice })).status, 403);
+  assert.equal((await fetchJson('DELETE', userKey, { bearer: bob })).status, 204);
+  assert.equal((await fetchJson('GET', '/t/acme/api/v1/admin/users/bob', { bearer: mine.body.key })).status, 401);
 });
 
 test('discovery: the tenant\'s issuer metadata points at its JWKS and token endpoint', async () => {
