@@ -143,7 +143,10 @@ paths = {
         "get": op("Tenant settings", resp("Settings", ref("Settings")), params=[T]),
         "put": op("Change tenant settings (tenant admins)", resp("Settings", ref("Settings")), body=True, params=[T])},
     f"{A}/users": {
-        "get": op("List users (tenant admins)", resp("Page", listing("users", "UserMasked")), params=[T, *PAGING, MASK, {"name": "id_contains", "in": "query", "schema": {"type": "string"}}], headers=TOTAL),
+        "get": op("List users (tenant admins)", resp("Page", listing("users", "UserMasked")), params=[T, *PAGING, MASK, {"name": "id_contains", "in": "query", "schema": {"type": "string"}},
+                  {"name": "name_contains", "in": "query", "schema": {"type": "string"}},
+                  {"name": "state", "in": "query", "schema": {"enum": ["requested", "approved", "rejected", "flagged", "suspended"]}},
+                  {"name": "deleted", "in": "query", "schema": {"type": "boolean"}}], headers=TOTAL),
         "post": op("Create a user (tenant admins)", resp("User", ref("User")), "201", body=True, params=[T])},
     f"{A}/users/{{userId}}": {
         "get": op("Get a user", resp("User", ref("UserMasked")), params=[T, p("userId"), MASK]),

@@ -18,7 +18,7 @@ use crate::admin::records::{User, UserState};
 use crate::admin::roles_api::{self, RoleBody};
 use crate::admin::settings::{self, SettingsPatch};
 use crate::admin::tenants::{self, CreateTenant};
-use crate::admin::users::{self, CreateUser, UpdateUser};
+use crate::admin::users::{self, CreateUser, UpdateUser, UserFilter};
 use crate::admin::{parse_body, read, AdminError, Caller, Ctx, Page, Paging};
 use crate::decide::Principal;
 use crate::ids::{OrgId, RoleId, TenantId, UserId};
@@ -938,11 +938,37 @@ async fn dispatch<S: Store>(
             Response::no_content()
         }
         (Route::Users, "GET") => {
-            let q = body_query(&["limit", "page", "id_contains", "field_mask"])?;
+            let q = body_query(&[
+                "limit",
+                "page",
+                "id_contains",
+                "name_contains",
+                "state",
+                "deleted",
+                "field_mask",
+            ])?;
             let mask = field_mask(&q, USER_FIELDS)?;
+            let filter = UserFilter {
+                id_contains: param(&q, "id_contains").map(str::to_owned),
+                name_contains: param(&q, "name_contains").map(str::to_owned),
+                state: param(&q, "state")
+                    .map(|v| {
+                        serde_json::from_value(serde_json::Value::String(v.into())).map_err(|_| {
+                            AdminError::invalid(
+                                "`state` is requested, approved, rejected, flagged or suspended",
+                            )
+                        })
+                    })
+                    .transpose()?,
+                deleted: match param(&q, "deleted") {
+                    None | Some("false") => false,
+                    Some("true") => true,
+                    Some(_) => return Err(AdminError::invalid("`deleted` is true or false")),
+                },
+            };
             masked_page(
                 "users",
-                &users::list(ctx, param(&q, "id_contains"), paging(&q)?).await?,
+                &users::list(ctx, &filter, paging(&q)?).await?,
                 mask.as_deref(),
             )
         }

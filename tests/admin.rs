@@ -603,3 +603,15 @@ fn updating_an_org_needs_settings_basic() {
         1
     );
 }
+
+#[test]
+fn a_failing_store_is_a_503_that_names_no_key() {
+    let w = World::new();
+    w.store.fail_writes_after(Some(0));
+    let e = w.create_org(&user("alice"), "team-a").unwrap_err();
+    assert_eq!((e.status, e.code), (503, "store_unavailable"));
+    let p = e.to_problem();
+    assert_eq!(p.status, 503);
+    assert!(!p.detail.contains("t/acme"), "{}", p.detail);
+    assert!(!p.detail.contains("injected"), "{}", p.detail);
+}

@@ -287,14 +287,28 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<(), Admin
     Ok(())
 }
 
-/// All users (tenant admins), filtered by `id_contains` on the listing.
+/// Filters of the users listing (applied to listing metadata, no reads).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Substring of the ID.
+    pub id_contains: Option<String>,
+    /// Substring of "first last" (case-insensitive).
+    pub name_contains: Option<String>,
+    /// Exact state.
+    pub state: Option<UserState>,
+    /// Soft-deleted ones instead.
+    pub deleted: bool,
+}
+
+/// All users (tenant admins), filtered on the listing metadata.
 pub async fn list<S: Store>(
     ctx: &Ctx<'_, S>,
-    id_contains: Option<&str>,
+    filter: &UserFilter,
     paging: Paging,
 ) -> Result<Page<User>, AdminError> {
     require_tenant(ctx, Right::UserInfo)?;
     let prefix = keys::users(ctx.tenant);
+    let name = filter.name_contains.as_deref().map(str::to_lowercase);
     let ids: Vec<UserId> = ctx
         .store
         .list_all(&prefix)
@@ -304,10 +318,21 @@ pub async fn list<S: Store>(
             l.metadata
                 .as_deref()
                 .and_then(|m| serde_json::from_str::<ListingMeta>(m).ok())
-                .is_some_and(|m| !m.deleted)
+                .is_some_and(|m| {
+                    m.deleted == filter.deleted
+                        && name
+                            .as_deref()
+                            .is_none_or(|n| m.name.to_lowercase().contains(n))
+                        && filter.state.is_none_or(|s| state_name(s) == m.state)
+                })
         })
         .filter_map(|l| UserId::new(l.key.strip_prefix(&prefix)?).ok())
-        .filter(|id| id_contains.is_none_or(|s| id.as_str().contains(s)))
+        .filter(|id| {
+            filter
+                .id_contains
+                .as_deref()
+                .is_none_or(|s| id.as_str().contains(s))
+        })
         .collect();
     let page = paging.apply(ids);
     let mut items = Vec::with_capacity(page.items.len());

@@ -241,6 +241,13 @@ test('users: self-service, org admins rename members, tenant admins suspend and 
   assert.equal((await fetchJson('GET', '/t/acme/api/v1/admin/users/eve', { bearer: root })).status, 404);
   const again = await fetchJson('POST', '/t/acme/api/v1/admin/users', { bearer: root, body: { id: 'eve', email: 'e@acme.example' } });
   assert.equal(again.body.code, 'id_reserved');
+  const deletedList = await fetchJson('GET', '/t/acme/api/v1/admin/users?deleted=true', { bearer: root });
+  assert.deepEqual(deletedList.body.users.map((u) => u.id), ['eve']);
+  const byName = await fetchJson('GET', '/t/acme/api/v1/admin/users?name_contains=robert%20builder', { bearer: root });
+  assert.deepEqual(byName.body.users.map((u) => u.id), ['bob']);
+  const approved = await fetchJson('GET', '/t/acme/api/v1/admin/users?state=approved&field_mask=state', { bearer: root });
+  assert.ok(approved.body.users.every((u) => u.state === 'approved'));
+  assert.equal((await fetchJson('GET', '/t/acme/api/v1/admin/users?state=sleeping', { bearer: root })).status, 400);
   const asOrg = await fetchJson('POST', '/t/acme/api/v1/admin/organizations', { bearer: alice, body: { id: 'eve', name: 'Eve' } });
   assert.equal(asOrg.body.code, 'id_reserved', 'users and organizations share the namespace');
 });
