@@ -257,6 +257,28 @@ pub async fn rights_on<S: Store>(
     id: &str,
 ) -> Result<RightSet, AdminError> {
     let (users, orgs) = grants(ctx, kind, id).await?;
+    rights_given(ctx, &users, &orgs).await
+}
+
+type Grants = (Vec<(UserId, RightSet)>, Vec<(OrgId, RightSet)>);
+
+/// The caller's rights on an entity whose grants were already read, and the
+/// grants, so that operations that need both list them once.
+async fn rights_and_grants<S: Store>(
+    ctx: &Ctx<'_, S>,
+    kind: EntityKind,
+    id: &str,
+) -> Result<(RightSet, Grants), AdminError> {
+    let (users, orgs) = grants(ctx, kind, id).await?;
+    let rights = rights_given(ctx, &users, &orgs).await?;
+    Ok((rights, (users, orgs)))
+}
+
+async fn rights_given<S: Store>(
+    ctx: &Ctx<'_, S>,
+    users: &[(UserId, RightSet)],
+    orgs: &[(OrgId, RightSet)],
+) -> Result<RightSet, AdminError> {
     let mut memberships = Vec::new();
     if let Principal::User(me) = &ctx.caller.principal {
         // Read memberships only for the organizations on both sides.
@@ -281,7 +303,10 @@ pub async fn rights_on<S: Store>(
         ctx.caller.admin,
         ctx.caller.ceiling,
     );
-    Ok(subject.rights_on(&EntityGrants::new(users, orgs)))
+    Ok(subject.rights_on(&EntityGrants::new(
+        users.iter().cloned(),
+        orgs.iter().cloned(),
+    )))
 }
 
 /// `GET …/{kind}/{id}/rights`: the caller's rights on an existing entity.
@@ -478,11 +503,8 @@ pub async fn delete<S: Store>(
     id: &str,
 ) -> Result<(), AdminError> {
     load(ctx, kind, id).await?;
-    Subject::require(
-        rights_on(ctx, kind, id).await?,
-        RightSet::of(&[kind.delete()]),
-    )?;
-    let (users, orgs) = grants(ctx, kind, id).await?;
+    let (held, (users, orgs)) = rights_and_grants(ctx, kind, id).await?;
+    Subject::require(held, RightSet::of(&[kind.delete()]))?;
     for who in users
         .into_iter()
         .map(|(u, _)| Who::User(u))
@@ -619,9 +641,8 @@ pub async fn set_collaborator<S: Store>(
         ));
     }
     load(ctx, kind, id).await?;
-    let held = rights_on(ctx, kind, id).await?;
+    let (held, (users, orgs)) = rights_and_grants(ctx, kind, id).await?;
     Subject::require(held, RightSet::of(&[kind.settings_collaborators()]))?;
-    let (users, orgs) = grants(ctx, kind, id).await?;
     let before = match &who {
         Who::User(u) => users
             .iter()
@@ -672,9 +693,8 @@ pub async fn remove<S: Store>(
     who: &Who,
 ) -> Result<(), AdminError> {
     load(ctx, kind, id).await?;
-    let held = rights_on(ctx, kind, id).await?;
+    let (held, (users, orgs)) = rights_and_grants(ctx, kind, id).await?;
     Subject::require(held, RightSet::of(&[kind.settings_collaborators()]))?;
-    let (users, orgs) = grants(ctx, kind, id).await?;
     let before = match who {
         Who::User(u) => users.iter().find(|(x, _)| x == u).map(|(_, r)| *r),
         Who::Organization(o) => orgs.iter().find(|(x, _)| x == o).map(|(_, r)| *r),

@@ -250,6 +250,8 @@ pub async fn list<S: Store>(
             })
             .collect()
     } else if let Some(me) = ctx.caller.user() {
+        // A member's organizations are few: read them once, filter and page
+        // the records themselves.
         let mut mine = Vec::new();
         for l in ctx.store.list_all(&keys::user_orgs(ctx.tenant, me)).await? {
             let Ok(id) = OrgId::new(keys::last_component(&l.key)) else {
@@ -258,11 +260,11 @@ pub async fn list<S: Store>(
             if let Some(o) = read::<S, Organization>(ctx.store, &keys::org(ctx.tenant, &id)).await?
             {
                 if filter.matches(id.as_str(), &listing_meta(&o)) {
-                    mine.push(id);
+                    mine.push(o);
                 }
             }
         }
-        mine
+        return Ok(paging.apply(mine));
     } else {
         Vec::new()
     };
