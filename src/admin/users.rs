@@ -118,13 +118,7 @@ pub async fn create<S: Store>(
     ctx.store
         .put(&keys::id(ctx.tenant, id.as_str()), "user", None)
         .await?;
-    write(
-        ctx.store,
-        &keys::user(ctx.tenant, &id),
-        &user,
-        Some(&metadata(&user)),
-    )
-    .await?;
+    save(ctx, &user).await?;
     if let Some(p) = &req.password {
         let hash = password::hash(p, salt, iterations);
         ctx.store
@@ -139,9 +133,7 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminE
     if ctx.caller.user() != Some(id) {
         require_tenant(ctx, Right::UserInfo)?;
     }
-    let user: Option<User> = read(ctx.store, &keys::user(ctx.tenant, id)).await?;
-    user.filter(|u| u.deleted_at.is_none())
-        .ok_or_else(|| AdminError::not_found("user"))
+    get_any(ctx, id).await
 }
 
 /// `PUT /api/v1/admin/users/{id}`.
@@ -247,14 +239,19 @@ pub async fn update<S: Store>(
         user.admin = v;
     }
     user.updated_at = ctx.timestamp();
+    save(ctx, &user).await?;
+    Ok(user)
+}
+
+/// Writes a user record with its listing metadata.
+async fn save<S: Store>(ctx: &Ctx<'_, S>, user: &User) -> Result<(), AdminError> {
     write(
         ctx.store,
-        &keys::user(ctx.tenant, id),
-        &user,
-        Some(&metadata(&user)),
+        &keys::user(ctx.tenant, &user.id),
+        user,
+        Some(&metadata(user)),
     )
-    .await?;
-    Ok(user)
+    .await
 }
 
 async fn get_any<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminError> {
@@ -277,13 +274,7 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<(), Admin
     let now = ctx.timestamp();
     user.deleted_at = Some(now.clone());
     user.updated_at = now;
-    write(
-        ctx.store,
-        &keys::user(ctx.tenant, id),
-        &user,
-        Some(&metadata(&user)),
-    )
-    .await?;
+    save(ctx, &user).await?;
     Ok(())
 }
 
