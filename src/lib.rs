@@ -11,7 +11,8 @@
 //! - [`surface`]: the JSON-shaped decision surface every target exports;
 //! - [`store`]: the organization store's trait, key layout and in-memory store;
 //! - [`admin`]: admin operations on the store, authorized by rights;
-//! - [`api`]: the admin API over HTTP (routing, authentication, parsing), platform-free.
+//! - [`api`]: the admin API over HTTP (routing, authentication, parsing), platform-free;
+//! - [`routes`]: the authorizing proxy's route rules: checked at load, most specific match.
 //!
 //! The core reads no clock, no randomness, no storage and no network: the
 //! time is passed in as Unix seconds, random bytes as arguments. Platform code
@@ -41,6 +42,7 @@ pub mod password;
 pub mod problem;
 pub mod rights;
 pub mod roles;
+pub mod routes;
 pub mod store;
 pub mod surface;
 pub mod token;

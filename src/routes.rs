@@ -1,0 +1,443 @@
+//! Route rules of the authorizing proxy (CONTRACT section 5, last part):
+//! method(s) and a path pattern map a request to an entity and the rights it
+//! needs, or mark it public. Rules are checked when they are loaded, and a
+//! request that no rule matches is refused (404), never passed.
+//!
+//! Patterns are `/`-separated segments: a literal, a named parameter
+//! `{name}` (one segment), or a final `**` (zero or more segments). When
+//! several rules match, the most specific wins, compared segment by segment
+//! from the left: a literal beats a parameter, which beats `**`, and a
+//! pattern that ends beats one that continues with `**`. Two rules whose
+//! patterns have the same shape and share a method can never be ordered, so
+//! such a configuration is refused at load.
+
+use serde::Deserialize;
+
+use crate::admin::entities::EntityKind;
+use crate::ids::validate_id;
+use crate::rights::RightSet;
+
+/// One segment of a pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Param(String),
+    Rest,
+}
+
+impl Segment {
+    /// Precedence: lower wins.
+    fn rank(&self) -> u8 {
+        match self {
+            Segment::Literal(_) => 0,
+            Segment::Param(_) => 1,
+            Segment::Rest => 2,
+        }
+    }
+}
+
+/// What a rule protects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Anyone may pass.
+    Public,
+    /// An entity, with the rights a caller needs on it.
+    Entity {
+        /// Its kind.
+        kind: EntityKind,
+        /// Its ID: a literal, or a `{param}` of the pattern.
+        id: IdSource,
+        /// Rights required (all of them).
+        rights: RightSet,
+    },
+}
+
+/// Where a rule takes the entity ID from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdSource {
+    /// A fixed ID.
+    Fixed(String),
+    /// A parameter of the path pattern.
+    Param(String),
+}
+
+/// One checked rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    methods: Vec<String>,
+    pattern: Vec<Segment>,
+    /// What the rule protects.
+    pub target: Target,
+    /// The pattern as written, for messages and metrics.
+    pub path: String,
+}
+
+/// A rule as written in the configuration document.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleDoc {
+    methods: Vec<String>,
+    path: String,
+    #[serde(default)]
+    public: bool,
+    #[serde(default)]
+    entity: Option<EntityDoc>,
+    #[serde(default)]
+    rights: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntityDoc {
+    kind: EntityKind,
+    id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableDoc {
+    routes: Vec<RuleDoc>,
+}
+
+/// Why a configuration is refused: which rule, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteError(pub String);
+
+impl core::fmt::Display for RouteError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "route rules: {}", self.0)
+    }
+}
+
+impl std::error::Error for RouteError {}
+
+const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+fn parse_pattern(path: &str) -> Result<Vec<Segment>, String> {
+    let rest = path.strip_prefix('/').ok_or("a path starts with /")?;
+    if rest.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parts: Vec<&str> = rest.split('/').collect();
+    let mut out = Vec::with_capacity(parts.len());
+    let mut names: Vec<&str> = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let seg = if *part == "**" {
+            if i + 1 != parts.len() {
+                return Err("** may only end a pattern".into());
+            }
+            Segment::Rest
+        } else if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(format!(
+                    "parameter {part:?} is not {{name}} with letters, digits and _"
+                ));
+            }
+            if names.contains(&name) {
+                return Err(format!("parameter {{{name}}} appears twice"));
+            }
+            names.push(name);
+            Segment::Param(name.to_owned())
+        } else if part.is_empty() {
+            return Err("empty segment (//) or trailing /".into());
+        } else if part.contains(['{', '}', '*']) {
+            return Err(format!("segment {part:?} mixes a literal with {{}} or *"));
+        } else {
+            Segment::Literal((*part).to_owned())
+        };
+        out.push(seg);
+    }
+    Ok(out)
+}
+
+fn shape(pattern: &[Segment]) -> Vec<(u8, &str)> {
+    pattern
+        .iter()
+        .map(|s| match s {
+            Segment::Literal(l) => (0, l.as_str()),
+            Segment::Param(_) => (1, ""),
+            Segment::Rest => (2, ""),
+        })
+        .collect()
+}
+
+/// The checked rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouteTable {
+    rules: Vec<Rule>,
+}
+
+/// A request matched to a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteMatch<'t> {
+    /// The rule.
+    pub rule: &'t Rule,
+    /// For entity rules: the entity ID from the request.
+    pub entity_id: Option<String>,
+}
+
+impl RouteTable {
+    /// Parses and checks a configuration document:
+    /// `{"routes": [{"methods": ["GET"], "path": "/apps/{app}/**",
+    /// "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_…"]}, …]}`
+    /// or `{"methods": […], "path": …, "public": true}`.
+    pub fn from_json(json: &str) -> Result<RouteTable, RouteError> {
+        let doc: TableDoc = serde_json::from_str(json)
+            .map_err(|e| RouteError(format!("not a route document: {e}")))?;
+        let mut rules: Vec<Rule> = Vec::with_capacity(doc.routes.len());
+        for (i, r) in doc.routes.into_iter().enumerate() {
+            let written = r.path.clone();
+            let at = |why: String| RouteError(format!("rule {} ({written}): {why}", i + 1));
+            let pattern = parse_pattern(&r.path).map_err(at)?;
+            if r.methods.is_empty() {
+                return Err(at("no methods".into()));
+            }
+            let mut methods = Vec::new();
+            for m in &r.methods {
+                let m = m.to_ascii_uppercase();
+                if !METHODS.contains(&m.as_str()) {
+                    return Err(at(format!("unknown method {m:?}")));
+                }
+                if methods.contains(&m) {
+                    return Err(at(format!("method {m} listed twice")));
+                }
+                methods.push(m);
+            }
+            let target = match (r.public, r.entity) {
+                (true, None) if r.rights.is_empty() => Target::Public,
+                (true, _) => return Err(at("a public rule names no entity and no rights".into())),
+                (false, None) => return Err(at("a rule is public or names an entity".into())),
+                (false, Some(e)) => {
+                    let rights = RightSet::from_names(r.rights.iter().map(String::as_str))
+                        .map_err(|e| at(e.to_string()))?;
+                    if rights.is_empty() {
+                        return Err(at(
+                            "an entity rule needs at least one right (mark public routes public)"
+                                .into(),
+                        ));
+                    }
+                    let id = match e.id.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                        Some(name)
+                            if pattern
+                                .iter()
+                                .any(|s| *s == Segment::Param(name.to_owned())) =>
+                        {
+                            IdSource::Param(name.to_owned())
+                        }
+                        Some(name) => {
+                            return Err(at(format!(
+                                "entity id names {{{name}}}, which the path does not have"
+                            )))
+                        }
+                        None => {
+                            validate_id(&e.id)
+                                .map_err(|err| at(format!("entity id {:?}: {err}", e.id)))?;
+                            IdSource::Fixed(e.id)
+                        }
+                    };
+                    Target::Entity {
+                        kind: e.kind,
+                        id,
+                        rights,
+                    }
+                }
+            };
+            let rule = Rule {
+                methods,
+                pattern,
+                target,
+                path: r.path,
+            };
+            if let Some(other) = rules.iter().find(|o| {
+                shape(&o.pattern) == shape(&rule.pattern)
+                    && o.methods.iter().any(|m| rule.methods.contains(m))
+            }) {
+                return Err(at(format!(
+                    "same shape and method as {}: no request could tell them apart",
+                    other.path
+                )));
+            }
+            rules.push(rule);
+        }
+        Ok(RouteTable { rules })
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The most specific rule for a request; `None` means 404.
+    pub fn find(&self, method: &str, path: &str) -> Option<RouteMatch<'_>> {
+        let segments: Vec<&str> = path
+            .strip_prefix('/')?
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .collect();
+        let method = method.to_ascii_uppercase();
+        self.rules
+            .iter()
+            .filter(|r| r.methods.contains(&method))
+            .filter_map(|r| bind(&r.pattern, &segments).map(|params| (r, params)))
+            .min_by(|(a, _), (b, _)| precedence(&a.pattern).cmp(&precedence(&b.pattern)))
+            .map(|(rule, params)| RouteMatch {
+                entity_id: match &rule.target {
+                    Target::Entity {
+                        id: IdSource::Fixed(id),
+                        ..
+                    } => Some(id.clone()),
+                    Target::Entity {
+                        id: IdSource::Param(name),
+                        ..
+                    } => params
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, v)| (*v).to_owned()),
+                    Target::Public => None,
+                },
+                rule,
+            })
+    }
+}
+
+/// Compared from the left: the pattern's end (0) before a literal (1), a
+/// parameter (2) and `**` (3); lower wins.
+fn precedence(pattern: &[Segment]) -> Vec<u8> {
+    pattern
+        .iter()
+        .map(|s| s.rank() + 1)
+        .chain(core::iter::once(0))
+        .collect()
+}
+
+/// Matches `segments` against `pattern`; the parameters on success.
+fn bind<'p, 's>(pattern: &'p [Segment], segments: &[&'s str]) -> Option<Vec<(&'p str, &'s str)>> {
+    let mut params = Vec::new();
+    for (i, seg) in pattern.iter().enumerate() {
+        match seg {
+            Segment::Rest => return Some(params),
+            Segment::Literal(l) => {
+                if segments.get(i) != Some(&l.as_str()) {
+                    return None;
+                }
+            }
+            Segment::Param(name) => params.push((name.as_str(), *segments.get(i)?)),
+        }
+    }
+    (segments.len() == pattern.len()).then_some(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rights::Right;
+
+    const RULES: &str = r#"{"routes": [
+        {"methods": ["GET"], "path": "/apps/{app}/**", "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_APPLICATION_INFO"]},
+        {"methods": ["GET"], "path": "/apps/{app}/devices", "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_APPLICATION_DEVICES_READ"]},
+        {"methods": ["POST", "put"], "path": "/apps/{app}/devices/{dev}", "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_APPLICATION_DEVICES_WRITE"]},
+        {"methods": ["GET"], "path": "/apps/status", "public": true},
+        {"methods": ["GET"], "path": "/", "public": true},
+        {"methods": ["GET", "POST"], "path": "/gateways/{gw}/traffic", "entity": {"kind": "gateways", "id": "{gw}"}, "rights": ["RIGHT_GATEWAY_TRAFFIC_READ"]},
+        {"methods": ["DELETE"], "path": "/admin/**", "entity": {"kind": "clients", "id": "console"}, "rights": ["RIGHT_CLIENT_ALL"]}
+    ]}"#;
+
+    fn table() -> RouteTable {
+        RouteTable::from_json(RULES).unwrap()
+    }
+
+    fn found(method: &str, path: &str) -> Option<(String, Option<String>)> {
+        let t = table();
+        t.find(method, path)
+            .map(|m| (m.rule.path.clone(), m.entity_id))
+    }
+
+    #[test]
+    fn the_most_specific_rule_wins() {
+        assert_eq!(
+            found("GET", "/apps/billing/devices"),
+            Some(("/apps/{app}/devices".into(), Some("billing".into())))
+        );
+        assert_eq!(
+            found("GET", "/apps/billing/devices/d1"),
+            Some(("/apps/{app}/**".into(), Some("billing".into())))
+        );
+        assert_eq!(
+            found("GET", "/apps/billing"),
+            Some(("/apps/{app}/**".into(), Some("billing".into()))),
+            "** matches nothing too"
+        );
+        assert_eq!(
+            found("GET", "/apps/status"),
+            Some(("/apps/status".into(), None)),
+            "a literal beats a parameter"
+        );
+        assert_eq!(
+            found("PUT", "/apps/billing/devices/d1"),
+            Some(("/apps/{app}/devices/{dev}".into(), Some("billing".into())))
+        );
+        assert_eq!(found("get", "/"), Some(("/".into(), None)));
+        assert_eq!(
+            found("DELETE", "/admin/users/1"),
+            Some(("/admin/**".into(), Some("console".into())))
+        );
+    }
+
+    #[test]
+    fn no_rule_means_no_match() {
+        assert_eq!(
+            found("DELETE", "/apps/billing/devices"),
+            None,
+            "method not covered"
+        );
+        assert_eq!(found("GET", "/unknown"), None);
+        assert_eq!(found("GET", "/gateways/gw1/traffic/extra"), None);
+        assert_eq!(found("GET", "no-slash"), None);
+    }
+
+    #[test]
+    fn rules_carry_their_rights() {
+        let t = table();
+        let m = t.find("POST", "/gateways/gw1/traffic").unwrap();
+        assert_eq!(
+            m.rule.target,
+            Target::Entity {
+                kind: EntityKind::Gateways,
+                id: IdSource::Param("gw".into()),
+                rights: RightSet::of(&[Right::GatewayTrafficRead])
+            }
+        );
+    }
+
+    #[test]
+    fn bad_configurations_are_refused_with_the_rule_named() {
+        let bad = |rules: &str| {
+            RouteTable::from_json(&format!(r#"{{"routes": [{rules}]}}"#))
+                .unwrap_err()
+                .0
+        };
+        let entity = r#""entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_APPLICATION_INFO"]"#;
+        for (rules, why) in [
+            (format!(r#"{{"methods": ["GET"], "path": "/a/{{app}}", {entity}}}, {{"methods": ["GET", "POST"], "path": "/a/{{x}}", "public": true}}"#), "same shape"),
+            (format!(r#"{{"methods": ["GET"], "path": "/a/**/b", {entity}}}"#), "** may only end"),
+            (format!(r#"{{"methods": ["GET"], "path": "a/{{app}}", {entity}}}"#), "starts with /"),
+            (format!(r#"{{"methods": ["GET"], "path": "/a//{{app}}", {entity}}}"#), "empty segment"),
+            (format!(r#"{{"methods": ["FETCH"], "path": "/a/{{app}}", {entity}}}"#), "unknown method"),
+            (format!(r#"{{"methods": [], "path": "/a/{{app}}", {entity}}}"#), "no methods"),
+            (r#"{"methods": ["GET"], "path": "/a/{x}", "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_APPLICATION_INFO"]}"#.to_owned(), "does not have"),
+            (r#"{"methods": ["GET"], "path": "/a", "entity": {"kind": "applications", "id": "Bad_Id"}, "rights": ["RIGHT_APPLICATION_INFO"]}"#.to_owned(), "entity id"),
+            (r#"{"methods": ["GET"], "path": "/a/{app}", "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_NOPE"]}"#.to_owned(), "unknown right"),
+            (r#"{"methods": ["GET"], "path": "/a/{app}", "entity": {"kind": "applications", "id": "{app}"}, "rights": []}"#.to_owned(), "at least one right"),
+            (r#"{"methods": ["GET"], "path": "/a"}"#.to_owned(), "public or names an entity"),
+            (r#"{"methods": ["GET"], "path": "/a", "public": true, "rights": ["RIGHT_APPLICATION_INFO"]}"#.to_owned(), "names no entity"),
+            (r#"{"methods": ["GET"], "path": "/a/{x}/{x}", "public": true}"#.to_owned(), "appears twice"),
+            (r#"{"methods": ["GET"], "path": "/a/x{y}", "public": true}"#.to_owned(), "mixes"),
+            (r#"{"methods": ["GET"], "path": "/a", "public": true, "extra": 1}"#.to_owned(), "not a route document"),
+        ] {
+            let msg = bad(&rules);
+            assert!(msg.contains(why), "{why}: {msg}");
+        }
+        // Different methods on one shape are fine.
+        assert!(RouteTable::from_json(r#"{"routes": [{"methods": ["GET"], "path": "/a/{x}", "public": true}, {"methods": ["POST"], "path": "/a/{y}", "public": true}]}"#).is_ok());
+    }
+}
