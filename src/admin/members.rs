@@ -101,7 +101,10 @@ async fn read_member<S: Store>(
 }
 
 /// The caller's rights on `org`, which must include `RIGHT_ORGANIZATION_SETTINGS_MEMBERS`.
-async fn require_manage<S: Store>(ctx: &Ctx<'_, S>, org: &OrgId) -> Result<RightSet, AdminError> {
+pub(super) async fn require_manage<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+) -> Result<RightSet, AdminError> {
     let held = rights_on_org(ctx, org).await?;
     Subject::require(held, RightSet::of(&[Right::OrganizationSettingsMembers]))?;
     Ok(held)

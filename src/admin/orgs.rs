@@ -74,6 +74,17 @@ fn metadata(o: &Organization) -> String {
     serde_json::to_string(&listing_meta(o)).unwrap_or_default()
 }
 
+/// Writes an organization record with its listing metadata.
+async fn save<S: Store>(ctx: &Ctx<'_, S>, org: &Organization) -> Result<(), AdminError> {
+    write(
+        ctx.store,
+        &keys::org(ctx.tenant, &org.id),
+        org,
+        Some(&metadata(org)),
+    )
+    .await
+}
+
 /// Whether an ID of the shared user/organization namespace is in use: taken
 /// by a live record (409 `id_taken`) or reserved by a soft-deleted one (409
 /// `id_reserved`). A namespace entry without a record (a create that stopped
@@ -175,13 +186,7 @@ pub async fn create<S: Store>(
     ctx.store
         .put(&keys::id(ctx.tenant, id.as_str()), "organization", None)
         .await?;
-    write(
-        ctx.store,
-        &keys::org(ctx.tenant, &id),
-        &org,
-        Some(&metadata(&org)),
-    )
-    .await?;
+    save(ctx, &org).await?;
     if let Some(owner) = owner {
         let m = Membership {
             organization: id.clone(),
@@ -319,13 +324,7 @@ pub async fn update<S: Store>(
         org.description = d;
     }
     org.updated_at = ctx.timestamp();
-    write(
-        ctx.store,
-        &keys::org(ctx.tenant, id),
-        &org,
-        Some(&metadata(&org)),
-    )
-    .await?;
+    save(ctx, &org).await?;
     Ok(org)
 }
 
@@ -341,12 +340,6 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &OrgId) -> Result<Organizati
     let now = ctx.timestamp();
     org.deleted_at = Some(now.clone());
     org.updated_at = now;
-    write(
-        ctx.store,
-        &keys::org(ctx.tenant, id),
-        &org,
-        Some(&metadata(&org)),
-    )
-    .await?;
+    save(ctx, &org).await?;
     Ok(org)
 }

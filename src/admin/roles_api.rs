@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::members::require_manage;
 use super::orgs::load;
 use super::{read, rights_on_org, write, AdminError, Ctx};
 use crate::decide::{check_grant, Subject};
@@ -39,6 +40,17 @@ pub struct RoleBody {
 pub async fn my_rights<S: Store>(ctx: &Ctx<'_, S>, org: &OrgId) -> Result<RightSet, AdminError> {
     load(ctx, org).await?;
     rights_on_org(ctx, org).await
+}
+
+/// A custom role that must exist.
+async fn existing<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+    id: &RoleId,
+) -> Result<CustomRole, AdminError> {
+    read(ctx.store, &keys::role(ctx.tenant, org, id))
+        .await?
+        .ok_or_else(|| AdminError::not_found("role"))
 }
 
 /// `GET …/roles`: the built-in roles and the organization's custom roles.
@@ -85,8 +97,7 @@ pub async fn create<S: Store>(
     let rights = RightSet::from_names(body.rights.iter().map(String::as_str))?;
     let role = CustomRole::new(id.clone(), rights)?;
     load(ctx, org).await?;
-    let held = rights_on_org(ctx, org).await?;
-    Subject::require(held, RightSet::of(&[Right::OrganizationSettingsMembers]))?;
+    let held = require_manage(ctx, org).await?;
     check_grant(held, RightSet::EMPTY, rights)?;
     if ctx
         .store
@@ -129,11 +140,8 @@ pub async fn update<S: Store>(
     let rights = RightSet::from_names(body.rights.iter().map(String::as_str))?;
     let role = CustomRole::new(id.clone(), rights)?;
     load(ctx, org).await?;
-    let held = rights_on_org(ctx, org).await?;
-    Subject::require(held, RightSet::of(&[Right::OrganizationSettingsMembers]))?;
-    let before: CustomRole = read(ctx.store, &keys::role(ctx.tenant, org, id))
-        .await?
-        .ok_or_else(|| AdminError::not_found("role"))?;
+    let held = require_manage(ctx, org).await?;
+    let before = existing(ctx, org, id).await?;
     check_grant(held, before.rights, rights)?;
     write(ctx.store, &keys::role(ctx.tenant, org, id), &role, None).await?;
     Ok(RoleView {
@@ -157,11 +165,8 @@ pub async fn delete<S: Store>(
         ));
     }
     load(ctx, org).await?;
-    let held = rights_on_org(ctx, org).await?;
-    Subject::require(held, RightSet::of(&[Right::OrganizationSettingsMembers]))?;
-    let before: CustomRole = read(ctx.store, &keys::role(ctx.tenant, org, id))
-        .await?
-        .ok_or_else(|| AdminError::not_found("role"))?;
+    let held = require_manage(ctx, org).await?;
+    let before = existing(ctx, org, id).await?;
     check_grant(held, before.rights, RightSet::EMPTY)?;
     ctx.store.delete(&keys::role(ctx.tenant, org, id)).await?;
     Ok(())
