@@ -15,6 +15,7 @@ use crate::admin::members::{self, MemberGrant};
 use crate::admin::orgs::{self, CreateOrg, OrgFilter, UpdateOrg};
 use crate::admin::records::OrgState;
 use crate::admin::records::{User, UserState};
+use crate::admin::revocations::Epochs;
 use crate::admin::roles_api::{self, RoleBody};
 use crate::admin::settings::{self, SettingsPatch};
 use crate::admin::tenants::{self, CreateTenant};
@@ -503,6 +504,16 @@ async fn authenticate<S: Store>(
     let user = claims
         .user()
         .ok_or_else(|| unauthorized("token_malformed", "the token's subject is not a user"))?;
+    // Admin calls read every epoch fresh: one listing, no cache.
+    let epochs = Epochs::load(store, tenant)
+        .await
+        .map_err(|e| Response::error(&e))?;
+    if epochs.revokes(Some(user.as_str()), claims.orgs.keys(), claims.iat) {
+        return Err(unauthorized(
+            "token_revoked",
+            "the token was revoked: the user's memberships, roles or state changed since it was issued",
+        ));
+    }
     Ok(Caller {
         principal: Principal::User(user),
         admin: claims.adm,

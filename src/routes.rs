@@ -68,6 +68,9 @@ pub struct Rule {
     pattern: Vec<Segment>,
     /// What the rule protects.
     pub target: Target,
+    /// Whose tokens count here: a fixed tenant, a `{param}` of the path, or
+    /// (`None`) the configuration's default tenant.
+    pub tenant: Option<IdSource>,
     /// The pattern as written, for messages and metrics.
     pub path: String,
 }
@@ -75,7 +78,7 @@ pub struct Rule {
 /// A rule as written in the configuration document.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RuleDoc {
+pub struct RuleDoc {
     methods: Vec<String>,
     path: String,
     #[serde(default)]
@@ -84,6 +87,8 @@ struct RuleDoc {
     entity: Option<EntityDoc>,
     #[serde(default)]
     rights: Vec<String>,
+    #[serde(default)]
+    tenant: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -150,6 +155,24 @@ fn parse_pattern(path: &str) -> Result<Vec<Segment>, String> {
     Ok(out)
 }
 
+/// A fixed ID or a `{param}` the pattern has.
+fn id_source(text: &str, pattern: &[Segment]) -> Result<IdSource, String> {
+    match text.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+        Some(name)
+            if pattern
+                .iter()
+                .any(|s| *s == Segment::Param(name.to_owned())) =>
+        {
+            Ok(IdSource::Param(name.to_owned()))
+        }
+        Some(name) => Err(format!("names {{{name}}}, which the path does not have")),
+        None => {
+            validate_id(text).map_err(|err| format!("{text:?}: {err}"))?;
+            Ok(IdSource::Fixed(text.to_owned()))
+        }
+    }
+}
+
 fn shape(pattern: &[Segment]) -> Vec<(u8, &str)> {
     pattern
         .iter()
@@ -174,6 +197,8 @@ pub struct RouteMatch<'t> {
     pub rule: &'t Rule,
     /// For entity rules: the entity ID from the request.
     pub entity_id: Option<String>,
+    /// The tenant named by the rule or the path; `None`: the default.
+    pub tenant: Option<String>,
 }
 
 impl RouteTable {
@@ -184,8 +209,13 @@ impl RouteTable {
     pub fn from_json(json: &str) -> Result<RouteTable, RouteError> {
         let doc: TableDoc = serde_json::from_str(json)
             .map_err(|e| RouteError(format!("not a route document: {e}")))?;
-        let mut rules: Vec<Rule> = Vec::with_capacity(doc.routes.len());
-        for (i, r) in doc.routes.into_iter().enumerate() {
+        RouteTable::from_rules(doc.routes)
+    }
+
+    /// Checks rules already parsed as part of a larger document.
+    pub fn from_rules(docs: Vec<RuleDoc>) -> Result<RouteTable, RouteError> {
+        let mut rules: Vec<Rule> = Vec::with_capacity(docs.len());
+        for (i, r) in docs.into_iter().enumerate() {
             let written = r.path.clone();
             let at = |why: String| RouteError(format!("rule {} ({written}): {why}", i + 1));
             let pattern = parse_pattern(&r.path).map_err(at)?;
@@ -216,25 +246,8 @@ impl RouteTable {
                                 .into(),
                         ));
                     }
-                    let id = match e.id.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-                        Some(name)
-                            if pattern
-                                .iter()
-                                .any(|s| *s == Segment::Param(name.to_owned())) =>
-                        {
-                            IdSource::Param(name.to_owned())
-                        }
-                        Some(name) => {
-                            return Err(at(format!(
-                                "entity id names {{{name}}}, which the path does not have"
-                            )))
-                        }
-                        None => {
-                            validate_id(&e.id)
-                                .map_err(|err| at(format!("entity id {:?}: {err}", e.id)))?;
-                            IdSource::Fixed(e.id)
-                        }
-                    };
+                    let id =
+                        id_source(&e.id, &pattern).map_err(|why| at(format!("entity id {why}")))?;
                     Target::Entity {
                         kind: e.kind,
                         id,
@@ -242,10 +255,15 @@ impl RouteTable {
                     }
                 }
             };
+            let tenant = match r.tenant.as_deref() {
+                None => None,
+                Some(t) => Some(id_source(t, &pattern).map_err(|why| at(format!("tenant {why}")))?),
+            };
             let rule = Rule {
                 methods,
                 pattern,
                 target,
+                tenant,
                 path: r.path,
             };
             if let Some(other) = rules.iter().find(|o| {
@@ -280,22 +298,22 @@ impl RouteTable {
             .filter(|r| r.methods.contains(&method))
             .filter_map(|r| bind(&r.pattern, &segments).map(|params| (r, params)))
             .min_by(|(a, _), (b, _)| precedence(&a.pattern).cmp(&precedence(&b.pattern)))
-            .map(|(rule, params)| RouteMatch {
-                entity_id: match &rule.target {
-                    Target::Entity {
-                        id: IdSource::Fixed(id),
-                        ..
-                    } => Some(id.clone()),
-                    Target::Entity {
-                        id: IdSource::Param(name),
-                        ..
-                    } => params
+            .map(|(rule, params)| {
+                let resolve = |source: &IdSource| match source {
+                    IdSource::Fixed(id) => Some(id.clone()),
+                    IdSource::Param(name) => params
                         .iter()
                         .find(|(n, _)| n == name)
                         .map(|(_, v)| (*v).to_owned()),
-                    Target::Public => None,
-                },
-                rule,
+                };
+                RouteMatch {
+                    entity_id: match &rule.target {
+                        Target::Entity { id, .. } => resolve(id),
+                        Target::Public => None,
+                    },
+                    tenant: rule.tenant.as_ref().and_then(resolve),
+                    rule,
+                }
             })
     }
 }
@@ -425,6 +443,7 @@ mod tests {
             (format!(r#"{{"methods": ["FETCH"], "path": "/a/{{app}}", {entity}}}"#), "unknown method"),
             (format!(r#"{{"methods": [], "path": "/a/{{app}}", {entity}}}"#), "no methods"),
             (r#"{"methods": ["GET"], "path": "/a/{x}", "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_APPLICATION_INFO"]}"#.to_owned(), "does not have"),
+            (r#"{"methods": ["GET"], "path": "/a/{x}", "tenant": "{t}", "public": true}"#.to_owned(), "tenant names {t}"),
             (r#"{"methods": ["GET"], "path": "/a", "entity": {"kind": "applications", "id": "Bad_Id"}, "rights": ["RIGHT_APPLICATION_INFO"]}"#.to_owned(), "entity id"),
             (r#"{"methods": ["GET"], "path": "/a/{app}", "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_NOPE"]}"#.to_owned(), "unknown right"),
             (r#"{"methods": ["GET"], "path": "/a/{app}", "entity": {"kind": "applications", "id": "{app}"}, "rights": []}"#.to_owned(), "at least one right"),

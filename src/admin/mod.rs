@@ -12,6 +12,7 @@ pub mod entities;
 pub mod members;
 pub mod orgs;
 pub mod records;
+pub mod revocations;
 pub mod roles_api;
 pub mod settings;
 pub mod tenants;

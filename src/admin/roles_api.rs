@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::members::require_manage;
 use super::orgs::load;
+use super::revocations::{revoke, Revoke};
 use super::{read, rights_on_org, write, AdminError, Ctx};
 use crate::decide::{check_grant, Subject};
 use crate::ids::{OrgId, RoleId};
@@ -143,6 +144,7 @@ pub async fn update<S: Store>(
     let held = require_manage(ctx, org).await?;
     let before = existing(ctx, org, id).await?;
     check_grant(held, before.rights, rights)?;
+    revoke(ctx.store, ctx.tenant, Revoke::Organization(org), ctx.now_ms).await?;
     write(ctx.store, &keys::role(ctx.tenant, org, id), &role, None).await?;
     Ok(RoleView {
         id: id.clone(),
@@ -168,6 +170,7 @@ pub async fn delete<S: Store>(
     let held = require_manage(ctx, org).await?;
     let before = existing(ctx, org, id).await?;
     check_grant(held, before.rights, RightSet::EMPTY)?;
+    revoke(ctx.store, ctx.tenant, Revoke::Organization(org), ctx.now_ms).await?;
     ctx.store.delete(&keys::role(ctx.tenant, org, id)).await?;
     Ok(())
 }

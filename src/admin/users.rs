@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use super::orgs::check_id_free;
 use super::records::{ListingMeta, User, UserState};
+use super::revocations::{revoke, Revoke};
 use super::{check_text, read, write, AdminError, Ctx, Page, Paging, NAME_MAX};
 use crate::decide::Subject;
 use crate::ids::UserId;
@@ -232,6 +233,7 @@ pub async fn update<S: Store>(
     if let Some(v) = req.email {
         user.email = v;
     }
+    let (state_before, admin_before) = (user.state, user.admin);
     if let Some(v) = req.state {
         user.state = v;
     }
@@ -239,6 +241,9 @@ pub async fn update<S: Store>(
         user.admin = v;
     }
     user.updated_at = ctx.timestamp();
+    if user.state != state_before || user.admin != admin_before {
+        revoke(ctx.store, ctx.tenant, Revoke::User(id), ctx.now_ms).await?;
+    }
     save(ctx, &user).await?;
     Ok(user)
 }
@@ -262,8 +267,7 @@ async fn get_any<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminE
 
 /// Soft-deletes a user (a tenant admin, or the user itself with
 /// `RIGHT_USER_DELETE`): the record keeps `deleted_at`, the ID stays reserved,
-/// the user gets no more tokens (tokens already issued run out within their
-/// lifetime; the edge's revocation epochs will cut that to 60 s).
+/// the user gets no more tokens, and its tokens already issued are revoked.
 /// Memberships stay for a restore.
 pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<(), AdminError> {
     let mut user = get_any(ctx, id).await?;
@@ -274,6 +278,7 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<(), Admin
     let now = ctx.timestamp();
     user.deleted_at = Some(now.clone());
     user.updated_at = now;
+    revoke(ctx.store, ctx.tenant, Revoke::User(id), ctx.now_ms).await?;
     save(ctx, &user).await?;
     Ok(())
 }

@@ -18,6 +18,7 @@
 //! | `t/<t>/ce/<u or o>/<collaborator>/<kind>/<id>` | empty | the entities of a user or organization (listing) |
 //! | `t/<t>/k/<key id>` | API key (rights, owner, SHA-256 of the secret) | a presented key: one get |
 //! | `t/<t>/ko/<organization or user>/<owner>/<key id>` | empty | an owner's keys (listing) |
+//! | `t/<t>/rv/<u or o>/<id>` | revocation epoch (Unix seconds), also as metadata; expires after the longest token lifetime | tokens issued before it stop passing: the whole tenant's epochs in one listing |
 //!
 //! Written in an order that never grants more than intended when a write
 //! sequence stops half-way: see docs/store.md.
@@ -137,6 +138,16 @@ pub fn api_key(t: &TenantId, id: &str) -> String {
 /// Prefix of an owner's API keys (`kind` is `organization` or `user`).
 pub fn owner_api_keys(t: &TenantId, kind: &str, owner: &str) -> String {
     format!("t/{t}/ko/{kind}/{owner}/")
+}
+
+/// A revocation epoch of a user (`u`) or an organization (`o`).
+pub fn revocation(t: &TenantId, kind: &str, id: &str) -> String {
+    format!("t/{t}/rv/{kind}/{id}")
+}
+
+/// Prefix of every revocation epoch of a tenant.
+pub fn revocations(t: &TenantId) -> String {
+    format!("t/{t}/rv/")
 }
 
 /// The last path component of a listed key (the ID it is about).

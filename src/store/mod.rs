@@ -60,6 +60,19 @@ pub trait Store {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Writes `value` (and `metadata`, which listings return) at `key`.
     async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError>;
+    /// Writes like [`put`](Store::put), and the key disappears by itself
+    /// after `ttl_secs` (Workers KV's `expirationTtl`, at least 60 s). Stores
+    /// without expiry keep the key: readers must not rely on it vanishing.
+    async fn put_expiring(
+        &self,
+        key: &str,
+        value: &str,
+        metadata: Option<&str>,
+        ttl_secs: u64,
+    ) -> Result<(), StoreError> {
+        let _ = ttl_secs;
+        self.put(key, value, metadata).await
+    }
     /// Removes `key`; removing a missing key is not an error.
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// Keys starting with `prefix`, in ascending order, at most `limit`

@@ -12,6 +12,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use super::claims::{AccessClaims, Claims};
 use super::error::TokenError;
 use super::verify::{VerifiedToken, Verifier};
 
@@ -31,8 +32,8 @@ pub struct CacheStats {
 
 /// Verified tokens, at most `capacity` of them, oldest evicted first.
 #[derive(Debug)]
-pub struct TokenCache {
-    entries: HashMap<Arc<str>, (Arc<VerifiedToken>, u64)>,
+pub struct TokenCache<C = AccessClaims> {
+    entries: HashMap<Arc<str>, (Arc<VerifiedToken<C>>, u64)>,
     order: VecDeque<(Arc<str>, u64)>,
     capacity: usize,
     next_seq: u64,
@@ -40,8 +41,15 @@ pub struct TokenCache {
 }
 
 impl TokenCache {
-    /// A cache of at most `capacity` tokens (at least 1).
+    /// A cache of at most `capacity` of orgwarden's own tokens (at least 1).
     pub fn new(capacity: usize) -> Self {
+        TokenCache::with_capacity(capacity)
+    }
+}
+
+impl<C: Claims> TokenCache<C> {
+    /// A cache of at most `capacity` tokens of claims type `C` (at least 1).
+    pub fn with_capacity(capacity: usize) -> Self {
         TokenCache {
             entries: HashMap::new(),
             order: VecDeque::new(),
@@ -57,7 +65,7 @@ impl TokenCache {
         verifier: &Verifier,
         token: &str,
         now: i64,
-    ) -> Result<Arc<VerifiedToken>, TokenError> {
+    ) -> Result<Arc<VerifiedToken<C>>, TokenError> {
         if let Some((hit, _)) = self.entries.get(token) {
             let hit = Arc::clone(hit);
             match hit.claims.check_time(now, verifier.options().leeway_secs) {
@@ -72,12 +80,12 @@ impl TokenCache {
             }
         }
         self.stats.misses += 1;
-        let verified = Arc::new(verifier.verify(token, now)?);
+        let verified = Arc::new(verifier.verify_as::<C>(token, now)?);
         self.insert(token, Arc::clone(&verified));
         Ok(verified)
     }
 
-    fn insert(&mut self, token: &str, verified: Arc<VerifiedToken>) {
+    fn insert(&mut self, token: &str, verified: Arc<VerifiedToken<C>>) {
         while self.entries.len() >= self.capacity {
             let Some((key, seq)) = self.order.pop_front() else {
                 break;

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::error::TokenError;
@@ -78,6 +79,83 @@ pub struct AccessClaims {
     pub rights: Option<RightSet>,
 }
 
+/// `exp` in the future, `nbf` and `iat` not, each with `leeway` seconds of slack.
+fn check_times(
+    exp: i64,
+    nbf: Option<i64>,
+    iat: i64,
+    now: i64,
+    leeway: i64,
+) -> Result<(), TokenError> {
+    if now.saturating_sub(leeway) >= exp {
+        return Err(TokenError::Expired { exp });
+    }
+    if nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
+        return Err(TokenError::NotYetValid { claim: "nbf" });
+    }
+    if iat > now.saturating_add(leeway) {
+        return Err(TokenError::NotYetValid { claim: "iat" });
+    }
+    Ok(())
+}
+
+/// What the verifier needs of a claims type: its times, issuer and audience.
+/// Implemented by orgwarden's own [`AccessClaims`] and by the identity-only
+/// [`ExternalClaims`] of configured external issuers.
+pub trait Claims: DeserializeOwned {
+    /// The time checks (see [`AccessClaims::check_time`]).
+    fn check_time(&self, now: i64, leeway: i64) -> Result<(), TokenError>;
+    /// `iss`.
+    fn issuer(&self) -> &str;
+    /// `aud`.
+    fn audience(&self) -> &Audience;
+}
+
+impl Claims for AccessClaims {
+    fn check_time(&self, now: i64, leeway: i64) -> Result<(), TokenError> {
+        AccessClaims::check_time(self, now, leeway)
+    }
+    fn issuer(&self) -> &str {
+        &self.iss
+    }
+    fn audience(&self) -> &Audience {
+        &self.aud
+    }
+}
+
+/// The claims read from an external issuer's token (an identity provider
+/// such as Auth0): who and when, nothing else. Memberships, roles and the
+/// admin flag of such a caller come from orgwarden's store, never from the
+/// other issuer, which cannot grant rights here.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ExternalClaims {
+    /// Expiry, Unix seconds.
+    pub exp: i64,
+    /// Issue time, Unix seconds.
+    pub iat: i64,
+    /// Not valid before, Unix seconds.
+    #[serde(default)]
+    pub nbf: Option<i64>,
+    /// The issuer.
+    pub iss: String,
+    /// The subject: the ID of a user of the issuer's tenant.
+    pub sub: String,
+    /// The audience(s).
+    pub aud: Audience,
+}
+
+impl Claims for ExternalClaims {
+    fn check_time(&self, now: i64, leeway: i64) -> Result<(), TokenError> {
+        check_times(self.exp, self.nbf, self.iat, now, leeway)
+    }
+    fn issuer(&self) -> &str {
+        &self.iss
+    }
+    fn audience(&self) -> &Audience {
+        &self.aud
+    }
+}
+
 /// Prefix of `sub` for tokens issued to an API key.
 pub const API_KEY_SUBJECT_PREFIX: &str = "apikey:";
 
@@ -85,16 +163,7 @@ impl AccessClaims {
     /// The time checks: `exp` in the future, `nbf` and `iat` not, each with
     /// `leeway` seconds of slack. Also what a cached token is checked against again.
     pub fn check_time(&self, now: i64, leeway: i64) -> Result<(), TokenError> {
-        if now.saturating_sub(leeway) >= self.exp {
-            return Err(TokenError::Expired { exp: self.exp });
-        }
-        if self.nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
-            return Err(TokenError::NotYetValid { claim: "nbf" });
-        }
-        if self.iat > now.saturating_add(leeway) {
-            return Err(TokenError::NotYetValid { claim: "iat" });
-        }
-        Ok(())
+        check_times(self.exp, self.nbf, self.iat, now, leeway)
     }
 
     /// The user this token speaks for, when `sub` is a user ID.

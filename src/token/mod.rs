@@ -20,7 +20,7 @@ pub mod sign;
 pub mod verify;
 
 pub use cache::TokenCache;
-pub use claims::{AccessClaims, Audience, OrgClaim};
+pub use claims::{AccessClaims, Audience, Claims, ExternalClaims, OrgClaim};
 pub use error::{KeyError, TokenError};
 pub use keys::{Jwk, Jwks, KeySet, SigningKeys};
 pub use sign::sign;

@@ -7,7 +7,7 @@ use ed25519_dalek::{Signature, SIGNATURE_LENGTH};
 use jwt_compact::Algorithm;
 
 use super::alg::StrictEd25519;
-use super::claims::AccessClaims;
+use super::claims::{AccessClaims, Claims};
 use super::error::TokenError;
 use super::header::{json_reason, parse_header};
 use super::keys::KeySet;
@@ -44,11 +44,11 @@ impl VerifyOptions {
 
 /// A token that passed every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifiedToken {
+pub struct VerifiedToken<C = AccessClaims> {
     /// The key that signed it.
     pub kid: String,
     /// Its claims.
-    pub claims: AccessClaims,
+    pub claims: C,
 }
 
 /// Verifies tokens against a key set and options. Cheap to share; holds no cache
@@ -85,6 +85,16 @@ impl Verifier {
     /// about 6 µs cheaper. The signature itself goes through jwt-compact's
     /// `Algorithm` trait, implemented strictly by [`StrictEd25519`].
     pub fn verify(&self, token: &str, now: i64) -> Result<VerifiedToken, TokenError> {
+        self.verify_as(token, now)
+    }
+
+    /// [`verify`](Verifier::verify) into another claims type (an external
+    /// issuer's [`ExternalClaims`](super::claims::ExternalClaims)).
+    pub fn verify_as<C: Claims>(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<VerifiedToken<C>, TokenError> {
         if token.len() > self.options.max_bytes {
             return Err(TokenError::TooLarge {
                 size: token.len(),
@@ -126,13 +136,13 @@ impl Verifier {
 
         let claims_json = Base64UrlUnpadded::decode_vec(claims_b64)
             .map_err(|_| TokenError::malformed("claims are not base64url without padding"))?;
-        let claims: AccessClaims = serde_json::from_slice(&claims_json)
+        let claims: C = serde_json::from_slice(&claims_json)
             .map_err(|e| TokenError::malformed(format!("claims: {}", json_reason(&e))))?;
         claims.check_time(now, self.options.leeway_secs)?;
-        if claims.iss != self.options.issuer {
+        if claims.issuer() != self.options.issuer {
             return Err(TokenError::WrongIssuer);
         }
-        if !claims.aud.contains(&self.options.audience) {
+        if !claims.audience().contains(&self.options.audience) {
             return Err(TokenError::WrongAudience);
         }
         Ok(VerifiedToken { kid, claims })

@@ -25,6 +25,24 @@ impl Store for Kv {
         put.execute().await.map_err(err)
     }
 
+    async fn put_expiring(
+        &self,
+        key: &str,
+        value: &str,
+        metadata: Option<&str>,
+        ttl_secs: u64,
+    ) -> Result<(), StoreError> {
+        let mut put = self
+            .0
+            .put(key, value)
+            .map_err(err)?
+            .expiration_ttl(ttl_secs.max(60));
+        if let Some(m) = metadata {
+            put = put.metadata(m).map_err(err)?;
+        }
+        put.execute().await.map_err(err)
+    }
+
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.0.delete(key).await.map_err(err)
     }
