@@ -53,6 +53,10 @@ schemas = {
     "Discovery": obj({"issuer": {"type": "string"}, "jwks_uri": {"type": "string"}, "token_endpoint": {"type": "string"}},
                      ["issuer", "jwks_uri", "token_endpoint"], extra=True),
     "Health": obj({"status": {"const": "ok"}}, ["status"]),
+    "Metrics": {"type": "object", "required": ["isolate"], "properties": {
+        "isolate": {"type": "string", "description": "Random name of the isolate that answered; counters are per isolate"},
+        "proxy": {"type": "object", "description": "Counters: requests, allowed, public, denied by code, origin_unreachable, caches' hits and misses, jwks_fetches, kv_reads"},
+        "error": {"type": "string", "description": "Code of the configuration error, when the proxy configuration is refused"}}},
 }
 # field_mask answers a subset: list and get schemas for masked resources drop `required` except id.
 def masked(name):
@@ -106,6 +110,7 @@ paths = {
     "/.well-known/jwks.json": {"get": op("The deployment's public signing keys", resp("JWKS", ref("Jwks")), security=False, errors={"500": ERRORS["500"]})},
     "/t/{tenant}/.well-known/jwks.json": {"get": op("The public signing keys (per tenant path)", resp("JWKS", ref("Jwks")), params=[T], security=False, errors={"404": ERRORS["404"], "500": ERRORS["500"]})},
     "/t/{tenant}/.well-known/openid-configuration": {"get": op("Issuer metadata (RFC 8414 fields)", resp("Metadata", ref("Discovery")), params=[T], security=False, errors={"404": ERRORS["404"], "405": ERRORS["405"]})},
+    "/api/v1/metrics": {"get": op("This isolate's proxy counters (operator key as bearer)", resp("Counters", ref("Metrics")), errors={"401": ERRORS["401"]})},
     "/api/v1/tenants": {"post": op("Create a tenant and its first admin (operator key as bearer)", resp("Created", ref("CreatedTenant")), "201", body=True)},
     "/t/{tenant}/api/v1/auth/token": {"post": {
         "summary": "OAuth 2.0 token endpoint: password and client_credentials grants",

@@ -603,6 +603,9 @@ fn oauth_error(e: &OAuthError) -> Response {
         r.headers
             .push(("www-authenticate", "Basic realm=\"orgwarden\"".into()));
     }
+    if e.error == auth::TRY_NEXT_SECOND {
+        r.headers.push(("retry-after", "1".into()));
+    }
     r
 }
 

@@ -40,6 +40,7 @@ pub mod decide;
 pub mod ids;
 pub mod password;
 pub mod problem;
+pub mod proxy;
 pub mod rights;
 pub mod roles;
 pub mod routes;

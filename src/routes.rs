@@ -287,11 +287,18 @@ impl RouteTable {
 
     /// The most specific rule for a request; `None` means 404.
     pub fn find(&self, method: &str, path: &str) -> Option<RouteMatch<'_>> {
-        let segments: Vec<&str> = path
-            .strip_prefix('/')?
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .collect();
+        // One trailing slash is tolerated; an empty segment inside (`//`) is
+        // refused, so the origin never sees a path the rules read differently.
+        let rest = path.strip_prefix('/')?;
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let segments: Vec<&str> = if rest.is_empty() {
+            Vec::new()
+        } else {
+            rest.split('/').collect()
+        };
+        if segments.iter().any(|s| s.is_empty()) {
+            return None;
+        }
         let method = method.to_ascii_uppercase();
         self.rules
             .iter()
@@ -411,6 +418,12 @@ mod tests {
         assert_eq!(found("GET", "/unknown"), None);
         assert_eq!(found("GET", "/gateways/gw1/traffic/extra"), None);
         assert_eq!(found("GET", "no-slash"), None);
+        assert_eq!(found("GET", "/apps//devices"), None, "empty segment");
+        assert_eq!(
+            found("GET", "/apps/billing/devices/"),
+            Some(("/apps/{app}/devices".into(), Some("billing".into()))),
+            "one trailing slash is the same path"
+        );
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub struct TokenResponse {
     pub expires_in: i64,
 }
 
+/// The token endpoint's error when a token issued now would be born revoked
+/// (see [`super::revocations`]); the worker waits for the next second and asks again.
+pub const TRY_NEXT_SECOND: &str = "temporarily_unavailable";
+
 /// An OAuth 2.0 error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OAuthError {
@@ -150,6 +154,16 @@ pub async fn password_grant<S: Store>(
         ));
     }
     let orgs = org_claims(store, tenant, &user_id, issuer.now_ms).await?;
+    if super::revocations::born_revoked(store, tenant, &user_id, orgs.keys(), issuer.now_ms).await?
+    {
+        return Err(OAuthError {
+            status: 503,
+            error: TRY_NEXT_SECOND,
+            error_description:
+                "a revocation for this account took effect this second; ask again in a second"
+                    .into(),
+        });
+    }
     let now = issuer.now_ms.div_euclid(1000);
     let claims = AccessClaims {
         exp: now.saturating_add(issuer.ttl_secs),

@@ -17,7 +17,7 @@ use super::{
     DESCRIPTION_MAX,
 };
 use crate::decide::{check_grant, EntityGrants, Principal, Subject};
-use crate::ids::{validate_id, OrgId, UserId};
+use crate::ids::{validate_id, OrgId, TenantId, UserId};
 use crate::rights::{Right, RightKind, RightSet};
 use crate::store::{keys, Store};
 
@@ -227,9 +227,19 @@ pub async fn grants<S: Store>(
     kind: EntityKind,
     id: &str,
 ) -> Result<(Vec<(UserId, RightSet)>, Vec<(OrgId, RightSet)>), AdminError> {
-    let prefix = keys::collaborators(ctx.tenant, kind.path(), id);
+    grants_in(ctx.store, ctx.tenant, kind, id).await
+}
+
+/// [`grants`] without a caller: what the authorizing proxy reads.
+pub async fn grants_in<S: Store>(
+    store: &S,
+    tenant: &TenantId,
+    kind: EntityKind,
+    id: &str,
+) -> Result<(Vec<(UserId, RightSet)>, Vec<(OrgId, RightSet)>), AdminError> {
+    let prefix = keys::collaborators(tenant, kind.path(), id);
     let (mut users, mut orgs) = (Vec::new(), Vec::new());
-    for l in ctx.store.list_all(&prefix).await? {
+    for l in store.list_all(&prefix).await? {
         let Some(rest) = l.key.strip_prefix(&prefix) else {
             continue;
         };

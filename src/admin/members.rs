@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::orgs::load;
 use super::records::{Grant, Membership, User};
-use super::revocations::{revoke, Revoke};
+use super::revocations::{revoking, Revoke};
 use super::{membership_rights, read, rights_on_org, write, AdminError, Ctx, Page, Paging};
 use crate::decide::{check_grant, check_owner_remains, Subject};
 use crate::ids::{OrgId, RoleId, UserId};
@@ -245,15 +245,24 @@ pub async fn update<S: Store>(
     check_owners_after(ctx, org, user, before, after).await?;
     m.grant = grant;
     m.updated_at = ctx.timestamp();
-    revoke(ctx.store, ctx.tenant, Revoke::User(user), ctx.now_ms).await?;
-    write(ctx.store, &keys::member(ctx.tenant, org, user), &m, None).await?;
-    ctx.store
-        .put(
-            &keys::user_org(ctx.tenant, user, org),
-            role_label(&m.grant),
-            None,
-        )
-        .await?;
+    revoking(
+        ctx.store,
+        ctx.tenant,
+        Revoke::User(user),
+        ctx.now_ms,
+        async {
+            write(ctx.store, &keys::member(ctx.tenant, org, user), &m, None).await?;
+            ctx.store
+                .put(
+                    &keys::user_org(ctx.tenant, user, org),
+                    role_label(&m.grant),
+                    None,
+                )
+                .await?;
+            Ok(())
+        },
+    )
+    .await?;
     view(ctx, &m).await
 }
 
@@ -271,12 +280,20 @@ pub async fn remove<S: Store>(
     let before = membership_rights(ctx, &m).await?;
     check_grant(held, before, RightSet::EMPTY)?;
     check_owners_after(ctx, org, user, before, RightSet::EMPTY).await?;
-    revoke(ctx.store, ctx.tenant, Revoke::User(user), ctx.now_ms).await?;
-    ctx.store
-        .delete(&keys::member(ctx.tenant, org, user))
-        .await?;
-    ctx.store
-        .delete(&keys::user_org(ctx.tenant, user, org))
-        .await?;
-    Ok(())
+    revoking(
+        ctx.store,
+        ctx.tenant,
+        Revoke::User(user),
+        ctx.now_ms,
+        async {
+            ctx.store
+                .delete(&keys::member(ctx.tenant, org, user))
+                .await?;
+            ctx.store
+                .delete(&keys::user_org(ctx.tenant, user, org))
+                .await?;
+            Ok(())
+        },
+    )
+    .await
 }

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::check_name;
 use super::records::{Grant, ListingMeta, Membership, OrgState, Organization, User};
-use super::revocations::{revoke, Revoke};
+use super::revocations::{revoking, Revoke};
 use super::{
     check_text, read, rights_on_org, write, AdminError, Ctx, Page, Paging, DESCRIPTION_MAX,
 };
@@ -341,7 +341,13 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &OrgId) -> Result<Organizati
     let now = ctx.timestamp();
     org.deleted_at = Some(now.clone());
     org.updated_at = now;
-    revoke(ctx.store, ctx.tenant, Revoke::Organization(id), ctx.now_ms).await?;
-    save(ctx, &org).await?;
+    revoking(
+        ctx.store,
+        ctx.tenant,
+        Revoke::Organization(id),
+        ctx.now_ms,
+        save(ctx, &org),
+    )
+    .await?;
     Ok(org)
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::members::require_manage;
 use super::orgs::load;
-use super::revocations::{revoke, Revoke};
+use super::revocations::{revoking, Revoke};
 use super::{read, rights_on_org, write, AdminError, Ctx};
 use crate::decide::{check_grant, Subject};
 use crate::ids::{OrgId, RoleId};
@@ -144,8 +144,14 @@ pub async fn update<S: Store>(
     let held = require_manage(ctx, org).await?;
     let before = existing(ctx, org, id).await?;
     check_grant(held, before.rights, rights)?;
-    revoke(ctx.store, ctx.tenant, Revoke::Organization(org), ctx.now_ms).await?;
-    write(ctx.store, &keys::role(ctx.tenant, org, id), &role, None).await?;
+    revoking(
+        ctx.store,
+        ctx.tenant,
+        Revoke::Organization(org),
+        ctx.now_ms,
+        write(ctx.store, &keys::role(ctx.tenant, org, id), &role, None),
+    )
+    .await?;
     Ok(RoleView {
         id: id.clone(),
         rights,
@@ -170,7 +176,16 @@ pub async fn delete<S: Store>(
     let held = require_manage(ctx, org).await?;
     let before = existing(ctx, org, id).await?;
     check_grant(held, before.rights, RightSet::EMPTY)?;
-    revoke(ctx.store, ctx.tenant, Revoke::Organization(org), ctx.now_ms).await?;
-    ctx.store.delete(&keys::role(ctx.tenant, org, id)).await?;
+    revoking(
+        ctx.store,
+        ctx.tenant,
+        Revoke::Organization(org),
+        ctx.now_ms,
+        async {
+            ctx.store.delete(&keys::role(ctx.tenant, org, id)).await?;
+            Ok(())
+        },
+    )
+    .await?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::orgs::check_id_free;
 use super::records::{ListingMeta, User, UserState};
-use super::revocations::{revoke, Revoke};
+use super::revocations::{revoking, Revoke};
 use super::{check_text, read, write, AdminError, Ctx, Page, Paging, NAME_MAX};
 use crate::decide::Subject;
 use crate::ids::UserId;
@@ -242,9 +242,17 @@ pub async fn update<S: Store>(
     }
     user.updated_at = ctx.timestamp();
     if user.state != state_before || user.admin != admin_before {
-        revoke(ctx.store, ctx.tenant, Revoke::User(id), ctx.now_ms).await?;
+        revoking(
+            ctx.store,
+            ctx.tenant,
+            Revoke::User(id),
+            ctx.now_ms,
+            save(ctx, &user),
+        )
+        .await?;
+    } else {
+        save(ctx, &user).await?;
     }
-    save(ctx, &user).await?;
     Ok(user)
 }
 
@@ -278,8 +286,14 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<(), Admin
     let now = ctx.timestamp();
     user.deleted_at = Some(now.clone());
     user.updated_at = now;
-    revoke(ctx.store, ctx.tenant, Revoke::User(id), ctx.now_ms).await?;
-    save(ctx, &user).await?;
+    revoking(
+        ctx.store,
+        ctx.tenant,
+        Revoke::User(id),
+        ctx.now_ms,
+        save(ctx, &user),
+    )
+    .await?;
     Ok(())
 }
 

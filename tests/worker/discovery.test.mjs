@@ -33,13 +33,13 @@ for (const path of ['/.well-known/jwks.json', '/t/acme/.well-known/jwks.json']) 
   });
 }
 
-test('unknown paths get a 404 problem document', async () => {
+test('unknown paths get a 404 problem document (no proxy rule matches them)', async () => {
   for (const path of ['/', '/nope', '/t/ACME/.well-known/jwks.json', '/t/acme/.well-known/jwks.json/x']) {
     const res = await mf.dispatchFetch(`http://localhost${path}`);
     assert.equal(res.status, 404, path);
     assert.equal(res.headers.get('content-type'), 'application/problem+json');
     const p = await res.json();
-    assert.equal(p.code, 'not_found');
+    assert.equal(p.code, 'route_not_found');
     assert.equal(p.status, 404);
     assert.equal(p.title, 'Not Found');
   }

@@ -60,7 +60,10 @@ export function mintToken(privateJwk, sub, { base, tenant = 'acme', kid = privat
   const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
   // Overrides left undefined keep the defaults.
   const given = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
-  const body = { iss: `${base}/t/${tenant}`, aud: base, sub, tid: tenant, jti: randomUUID(), iat: now, exp: now + 900, ...given };
+  // iat one second ahead (within every verifier's leeway): a token minted right
+  // after a revoking change counts as issued after it, as the token endpoint
+  // ensures by never issuing in a revocation's second (docs/store.md).
+  const body = { iss: `${base}/t/${tenant}`, aud: base, sub, tid: tenant, jti: randomUUID(), iat: now + 1, exp: now + 900, ...given };
   const input = `${b64({ alg: 'EdDSA', kid, typ: 'at+jwt' })}.${b64(body)}`;
   return `${input}.${edSign(null, Buffer.from(input), key).toString('base64url')}`;
 }

@@ -213,7 +213,7 @@ test('discovery: the tenant\'s issuer metadata points at its JWKS and token endp
 test('users: self-service, org admins rename members, tenant admins suspend and delete', async () => {
   const root = (await signIn('root', 'correct horse battery')).body.access_token;
   const alice = (await signIn('alice', 'alice-password-1')).body.access_token;
-  const bob = (await signIn('bob', 'bob-password-1')).body.access_token;
+  let bob = (await signIn('bob', 'bob-password-1')).body.access_token;
   const put = (who, user, body) => fetchJson('PUT', `/t/acme/api/v1/admin/users/${user}`, { bearer: who, body });
 
   assert.equal((await put(bob, 'bob', { first_name: 'Robert', email: 'robert@acme.example' })).status, 200);
@@ -229,8 +229,12 @@ test('users: self-service, org admins rename members, tenant admins suspend and 
   assert.equal((await put(root, 'bob', { state: 'suspended' })).body.state, 'suspended');
   const refused = await signIn('bob', 'bob-password-1');
   assert.equal(refused.body.error, 'invalid_grant');
+  const revoked = await fetchJson('GET', '/t/acme/api/v1/account', { bearer: bob });
+  assert.equal(revoked.body.code, 'token_revoked', 'suspension revokes the tokens already issued');
   assert.equal((await put(root, 'bob', { state: 'approved' })).status, 200);
-  assert.equal((await signIn('bob', 'bob-password-1')).status, 200);
+  const back = await signIn('bob', 'bob-password-1');
+  assert.equal(back.status, 200);
+  bob = back.body.access_token;
 
   // Soft delete: no sign-in, the ID stays reserved.
   const eve = await fetchJson('POST', '/t/acme/api/v1/admin/users', { bearer: root, body: { id: 'eve', email: 'eve@acme.example', password: 'eve-password-1' } });

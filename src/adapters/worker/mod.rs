@@ -1,14 +1,16 @@
 //! The Cloudflare Worker adapter: translates `worker` requests into core
 //! calls and core answers into responses. It serves `/healthz`, the JWKS of
-//! the deployment's signing keys, and the admin API ([`crate::api`]) on the
-//! `ORGWARDEN` KV namespace; the token endpoint and the authorizing proxy
-//! come on top of the same core.
+//! the deployment's signing keys, the admin and token API ([`crate::api`])
+//! on the `ORGWARDEN` KV namespace, the operator's `/api/v1/metrics`, and
+//! sends every other request through the authorizing proxy ([`proxy`]).
 //!
 //! Configuration (see `wrangler.toml`): the secret `SIGNING_KEYS` holds the
 //! private JWKS that `orgwarden keygen` prints (the first key signs);
-//! `PUBLIC_BASE_URL` names the deployment in token issuers.
+//! `PUBLIC_BASE_URL` names the deployment in token issuers; `ORIGIN` is the
+//! API behind the proxy and `ORGWARDEN_PROXY` its route rules.
 
 mod kv;
+mod proxy;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -141,21 +143,18 @@ async fn admin_api(mut req: Request, env: &Env) -> Result<Response> {
     };
     let rng = |buf: &mut [u8]| getrandom::fill(buf).is_ok();
     let store = kv::Kv(env.kv("ORGWARDEN")?);
-    let cfg = api::Config {
-        base_url: base_url.trim_end_matches('/'),
-        signing: &keys.0,
-        keys: &keys.1,
-        operator_key: operator_key.as_deref(),
-        password_iterations: number("PASSWORD_ITERATIONS")
-            .and_then(|n| u32::try_from(n).ok())
-            .unwrap_or(crate::password::DEFAULT_ITERATIONS)
-            .clamp(
-                crate::password::MIN_ITERATIONS,
-                crate::password::MAX_ITERATIONS,
-            ),
-        now_ms: js_sys::Date::now() as i64,
-        rng: &rng,
-    };
+    let password_iterations = number("PASSWORD_ITERATIONS")
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(crate::password::DEFAULT_ITERATIONS)
+        .clamp(
+            crate::password::MIN_ITERATIONS,
+            crate::password::MAX_ITERATIONS,
+        );
+    let tenant = url
+        .path()
+        .strip_prefix("/t/")
+        .and_then(|r| r.split_once('/'))
+        .map(|(t, _)| t.to_owned());
     let request = api::Request {
         method: &method,
         path: url.path(),
@@ -164,7 +163,40 @@ async fn admin_api(mut req: Request, env: &Env) -> Result<Response> {
         content_type: content_type.as_deref(),
         body: &body,
     };
-    match api::handle(&store, &cfg, &request).await {
+    let mut waited = false;
+    let answer = loop {
+        let now_ms = js_sys::Date::now() as i64;
+        let cfg = api::Config {
+            base_url: base_url.trim_end_matches('/'),
+            signing: &keys.0,
+            keys: &keys.1,
+            operator_key: operator_key.as_deref(),
+            password_iterations,
+            now_ms,
+            rng: &rng,
+        };
+        let answer = api::handle(&store, &cfg, &request).await;
+        // A token that would be born revoked (a revocation this very second):
+        // wait for the next second once and issue it then.
+        let retry = answer
+            .as_ref()
+            .is_some_and(|r| r.status == 503 && r.headers.iter().any(|(n, _)| *n == "retry-after"));
+        if retry && !waited {
+            waited = true;
+            let wait = 1005 - now_ms.rem_euclid(1000);
+            worker::Delay::from(core::time::Duration::from_millis(wait.unsigned_abs())).await;
+            continue;
+        }
+        break answer;
+    };
+    if !matches!(method.as_str(), "GET" | "HEAD") {
+        // This isolate sees its own admin writes at once (other isolates within
+        // the proxy's cache TTL).
+        if let (Some(gate), Some(t)) = (proxy::current(), tenant.as_deref()) {
+            gate.forget_tenant(t);
+        }
+    }
+    match answer {
         Some(r) => core_response(r),
         None => problem_response(&Problem::new(404, "not_found", "no such endpoint")),
     }
@@ -181,6 +213,9 @@ fn core_response(r: api::Response) -> Result<Response> {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
+    if path == "/api/v1/metrics" {
+        return proxy::metrics(&req, &env);
+    }
     let is_api = path.starts_with("/api/v1/")
         || path
             .strip_prefix("/t/")
@@ -193,7 +228,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     }
     let known = path == "/healthz" || is_jwks_path(&path);
     if !known {
-        return problem_response(&Problem::new(404, "not_found", "no such endpoint"));
+        return proxy::handle(req, &env).await;
     }
     if !matches!(req.method(), Method::Get | Method::Head) {
         let mut r = problem_response(&Problem::new(

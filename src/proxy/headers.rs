@@ -1,0 +1,163 @@
+//! The headers a request is forwarded to the origin with: the caller's, minus
+//! anything that could speak for orgwarden or for the connection, plus the
+//! identity orgwarden vouches for. Shared by every adapter (worker, gateway
+//! plugins), so they all forward the same thing.
+
+use crate::ids::OrgId;
+use crate::rights::RightSet;
+
+/// Prefix of the headers orgwarden sets and the origin may trust.
+pub const IDENTITY_PREFIX: &str = "x-orgwarden-";
+
+/// Hop-by-hop headers (RFC 9110 section 7.6.1) and `host`, which the
+/// forwarding fetch sets for the origin.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+];
+
+/// Headers that carry the caller's credential.
+const CREDENTIAL: &[&str] = &["authorization", "x-api-key"];
+
+/// Who the origin is told the caller is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// `sub`: a user ID, or `apikey:<key id>`.
+    pub subject: String,
+    /// The tenant.
+    pub tenant: String,
+    /// Effective rights on the route's entity (expanded).
+    pub rights: RightSet,
+    /// The caller's organizations: a user's memberships, or the organization
+    /// an organization's key belongs to.
+    pub organizations: Vec<OrgId>,
+}
+
+impl Identity {
+    /// The identity headers, names lower case.
+    pub fn headers(&self) -> [(&'static str, String); 4] {
+        [
+            ("x-orgwarden-subject", self.subject.clone()),
+            ("x-orgwarden-tenant", self.tenant.clone()),
+            (
+                "x-orgwarden-rights",
+                self.rights.implied().names().join(","),
+            ),
+            (
+                "x-orgwarden-organizations",
+                self.organizations
+                    .iter()
+                    .map(OrgId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        ]
+    }
+}
+
+/// The names of the incoming headers to drop before forwarding: every
+/// `x-orgwarden-*`, hop-by-hop headers and those `Connection` names, and the
+/// credential unless it is to be forwarded.
+pub fn dropped<'a>(
+    incoming: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    keep_credential: bool,
+) -> Vec<String> {
+    let named_by_connection: Vec<String> = incoming
+        .clone()
+        .into_iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
+        .flat_map(|(_, v)| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for (name, _) in incoming {
+        let lower = name.to_ascii_lowercase();
+        let drop = lower.starts_with(IDENTITY_PREFIX)
+            || HOP_BY_HOP.contains(&lower.as_str())
+            || named_by_connection.contains(&lower)
+            || (!keep_credential && CREDENTIAL.contains(&lower.as_str()));
+        if drop && !out.contains(&lower) {
+            out.push(lower);
+        }
+    }
+    out
+}
+
+/// The full forwarded header list: `incoming` without [`dropped`], then the
+/// identity headers (when the route is not public).
+pub fn forwarded<'a>(
+    incoming: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    identity: Option<&Identity>,
+    keep_credential: bool,
+) -> Vec<(String, String)> {
+    let drop = dropped(incoming.clone(), keep_credential);
+    let mut out: Vec<(String, String)> = incoming
+        .into_iter()
+        .filter(|(n, _)| !drop.contains(&n.to_ascii_lowercase()))
+        .map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned()))
+        .collect();
+    if let Some(id) = identity {
+        out.extend(id.headers().into_iter().map(|(n, v)| (n.to_owned(), v)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rights::Right;
+
+    #[test]
+    fn spoofed_and_hop_by_hop_headers_go_identity_comes() {
+        let incoming = [
+            ("Accept", "application/json"),
+            ("X-Orgwarden-Subject", "admin"),
+            ("x-orgwarden-rights", "RIGHT_ALL"),
+            ("Connection", "keep-alive, X-Secret-Hop"),
+            ("x-secret-hop", "1"),
+            ("Authorization", "Bearer t"),
+            ("Host", "edge.example"),
+            ("x-request-id", "42"),
+        ];
+        let id = Identity {
+            subject: "alice".into(),
+            tenant: "acme".into(),
+            rights: RightSet::of(&[Right::ApplicationLink]),
+            organizations: vec![OrgId::new("team").unwrap()],
+        };
+        let out = forwarded(incoming, Some(&id), false);
+        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "accept",
+                "x-request-id",
+                "x-orgwarden-subject",
+                "x-orgwarden-tenant",
+                "x-orgwarden-rights",
+                "x-orgwarden-organizations"
+            ]
+        );
+        let rights = &out
+            .iter()
+            .find(|(n, _)| n == "x-orgwarden-rights")
+            .unwrap()
+            .1;
+        assert_eq!(
+            rights,
+            "RIGHT_APPLICATION_INFO,RIGHT_APPLICATION_TRAFFIC_READ,RIGHT_APPLICATION_TRAFFIC_DOWN_WRITE,RIGHT_APPLICATION_LINK"
+        );
+        let kept = forwarded(incoming, None, true);
+        assert!(kept.iter().any(|(n, _)| n == "authorization"));
+        assert!(!kept.iter().any(|(n, _)| n.starts_with(IDENTITY_PREFIX)));
+    }
+}

@@ -1,0 +1,64 @@
+//! Counters of one isolate's proxy: decisions by outcome, cache hits and
+//! misses, KV reads. Workers run many isolates; each counts its own, and the
+//! metrics endpoint answers for the isolate that serves it (the `isolate`
+//! member tells them apart), so totals are summed by whoever scrapes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// Hits and misses of one cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct HitMiss {
+    /// Answered from isolate memory.
+    pub hits: u64,
+    /// Read or computed.
+    pub misses: u64,
+}
+
+impl HitMiss {
+    /// Counts one lookup.
+    pub fn count(&mut self, hit: bool) {
+        if hit {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+    }
+}
+
+/// The counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Metrics {
+    /// Requests the proxy decided on.
+    pub requests: u64,
+    /// Forwarded after a rights check.
+    pub allowed: u64,
+    /// Forwarded on a public rule.
+    pub public: u64,
+    /// Refused, by problem code.
+    pub denied: BTreeMap<&'static str, u64>,
+    /// Forwarded but the origin could not be reached.
+    pub origin_unreachable: u64,
+    /// Verified tokens.
+    pub token_cache: HitMiss,
+    /// Entity grants.
+    pub grants_cache: HitMiss,
+    /// Revocation epochs (per tenant).
+    pub epochs_cache: HitMiss,
+    /// API keys and their owners.
+    pub keys_cache: HitMiss,
+    /// Users' memberships (API keys of users, external tokens).
+    pub users_cache: HitMiss,
+    /// External issuers' JWKS fetches.
+    pub jwks_fetches: u64,
+    /// KV reads (gets and list calls).
+    pub kv_reads: u64,
+}
+
+impl Metrics {
+    /// Counts a refusal.
+    pub fn deny(&mut self, code: &'static str) {
+        *self.denied.entry(code).or_insert(0) += 1;
+    }
+}

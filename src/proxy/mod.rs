@@ -1,0 +1,22 @@
+//! The authorizing proxy (CONTRACT section 5, last part), platform-free:
+//! every adapter (the worker, the gateway plugins) hands it the method, path
+//! and credential headers of a request and gets back forward-with-identity or
+//! a refusal, then forwards with [`headers::forwarded`].
+//!
+//! - [`config`]: the configuration document, checked as a whole at load;
+//! - [`credential`]: which credential a request carries, two refused;
+//! - [`gate`]: the decision, its caches and the revocation check;
+//! - [`headers`]: what the origin receives;
+//! - [`metrics`]: counters per isolate;
+//! - [`ttl`]: the bounded, expiring cache the gate's caches are made of.
+
+pub mod config;
+pub mod credential;
+pub mod gate;
+pub mod headers;
+pub mod metrics;
+pub mod ttl;
+
+pub use config::ProxyConfig;
+pub use gate::{Decision, Denial, Gate, JwksFetch, NoFetch, Outcome, ProxyRequest, Trace};
+pub use headers::Identity;
