@@ -13,16 +13,16 @@
     clippy::panic
 )]
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+mod common;
+
+use common::{Mutate, SignWith};
 use orgwarden::rights::RightSet;
 use orgwarden::surface::{self, Grants, VerifyRequest};
-use orgwarden::token::keys::{Jwks, SigningKeys};
-use orgwarden::token::{sign, AccessClaims};
+use orgwarden::token::keys::Jwks;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases/decisions.json");
-const KID: &str = "cases-2026";
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,28 +33,6 @@ struct Table {
     now: i64,
     jwks: Jwks,
     cases: Vec<Case>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum SignWith {
-    /// The key the table's JWKS publishes.
-    Trusted,
-    /// Another key whose kid the JWKS does not hold.
-    UnknownKid,
-    /// Another key that claims the trusted kid.
-    Impostor,
-    /// `alg: none`, no signature.
-    AlgNone,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Mutate {
-    /// `sub` rewritten after signing.
-    Payload,
-    /// One bit of the signature flipped.
-    Signature,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -83,43 +61,8 @@ struct Expect {
     missing: Option<RightSet>,
 }
 
-fn key(seed: u8, kid: &str) -> SigningKeys {
-    SigningKeys::from_entries(vec![SigningKeys::generate(&[seed; 32], Some(kid.into()))]).unwrap()
-}
-
-fn b64(bytes: &[u8]) -> String {
-    Base64UrlUnpadded::encode_string(bytes)
-}
-
 fn generate(case: &Case) -> String {
-    let claims: AccessClaims = serde_json::from_value(case.claims.clone())
-        .unwrap_or_else(|e| panic!("{}: claims do not fit: {e}", case.name));
-    let token = match case.sign {
-        SignWith::Trusted => sign(&key(0x11, KID), &claims).unwrap(),
-        SignWith::UnknownKid => sign(&key(0x33, "retired-key"), &claims).unwrap(),
-        SignWith::Impostor => sign(&key(0x22, KID), &claims).unwrap(),
-        SignWith::AlgNone => format!(
-            "{}.{}.",
-            b64(format!(r#"{{"alg":"none","kid":"{KID}","typ":"at+jwt"}}"#).as_bytes()),
-            b64(serde_json::to_string(&claims).unwrap().as_bytes())
-        ),
-    };
-    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
-    match case.mutate {
-        None => {}
-        Some(Mutate::Payload) => {
-            let mut c: Value =
-                serde_json::from_slice(&Base64UrlUnpadded::decode_vec(&parts[1]).unwrap()).unwrap();
-            c["sub"] = Value::String("mallory".into());
-            parts[1] = b64(c.to_string().as_bytes());
-        }
-        Some(Mutate::Signature) => {
-            let mut s = Base64UrlUnpadded::decode_vec(&parts[2]).unwrap();
-            s[0] ^= 0x01;
-            parts[2] = b64(&s);
-        }
-    }
-    parts.join(".")
+    common::generate(&case.name, &case.claims, case.sign, case.mutate)
 }
 
 fn load() -> Table {
@@ -129,7 +72,7 @@ fn load() -> Table {
 #[test]
 fn tokens_are_what_the_generator_makes() {
     let mut table = load();
-    let jwks = key(0x11, KID).verification_keys().to_jwks();
+    let jwks = common::trusted().verification_keys().to_jwks();
     let mut stale = Vec::new();
     if table.jwks != jwks {
         stale.push("jwks".to_owned());
