@@ -235,6 +235,8 @@ fn seed(doc: &StoreDoc) -> (MemoryStore, BTreeMap<String, String>) {
     }
     for (entity, c) in &doc.collaborators {
         let (kind, id) = entity.split_once('/').unwrap();
+        let record = serde_json::json!({"id": id, "kind": kind, "name": id, "created_at": STAMP, "updated_at": STAMP});
+        block_on(s.put(&keys::entity(&t, kind, id), &record.to_string(), Some(id))).unwrap();
         for (who, map) in [("u", &c.users), ("o", &c.organizations)] {
             for (collaborator, rights) in map {
                 let bits = rights.bits().to_string();
@@ -442,4 +444,396 @@ fn the_gate_gives_the_expected_answers() {
             }
         }
     }
+}
+
+// Gate behaviours on the table's store: caches, KV reads, revocation through
+// the admin operations, JWKS refresh, interleaved requests.
+
+use orgwarden::admin::{Caller, Ctx};
+use orgwarden::decide::Principal;
+use orgwarden::proxy::{Decision, JwksFetch};
+use std::cell::Cell;
+use std::future::Future;
+
+fn gate_for(table: &Table, config: Value) -> Gate {
+    let config = ProxyConfig::from_json(&config.to_string()).unwrap();
+    Gate::new(
+        config,
+        &table.base_url,
+        common::trusted().verification_keys(),
+    )
+}
+
+fn ask(gate: &Gate, store: &impl Store, path: &str, authorization: &str, now_ms: i64) -> Decision {
+    block_on(gate.authorize(
+        store,
+        &NoFetch,
+        &ProxyRequest {
+            method: "GET",
+            path,
+            authorization: Some(authorization),
+            api_key: None,
+        },
+        now_ms,
+    ))
+}
+
+fn code(d: &Decision) -> &str {
+    match &d.outcome {
+        Outcome::Forward(_) => "forward",
+        Outcome::Deny(d) => d.code,
+    }
+}
+
+#[test]
+fn at_steady_state_decisions_read_nothing_from_kv() {
+    let table = load();
+    let (store, keys) = seed(&table.store);
+    let gate = gate_for(&table, table.config.clone());
+    let alice = format!("Bearer {}", table.tokens["alice"].token);
+    let key = format!("Bearer {}", keys["alice-key"]);
+    let first = ask(&gate, &store, "/apps/billing/devices", &alice, NOW_MS);
+    assert_eq!(code(&first), "forward");
+    assert_eq!(
+        first.trace.kv_reads, 2,
+        "the epochs listing and the grants listing"
+    );
+    assert_eq!(first.trace.token_cached, Some(false));
+    let key_first = ask(&gate, &store, "/apps/billing/devices", &key, NOW_MS);
+    assert_eq!(code(&key_first), "forward");
+    let before = store.calls();
+    for i in 0..1000 {
+        let d = ask(
+            &gate,
+            &store,
+            "/apps/billing/devices",
+            if i % 2 == 0 { &alice } else { &key },
+            NOW_MS + i,
+        );
+        assert_eq!(d.trace.kv_reads, 0);
+    }
+    assert_eq!(store.calls(), before, "no KV call at all");
+    let m = gate.metrics();
+    assert_eq!(m.token_cache.hits, 500);
+    assert!(m.keys_cache.hits >= 500);
+    // After the TTL (10 s by default) the entries are read again, once.
+    let later = ask(
+        &gate,
+        &store,
+        "/apps/billing/devices",
+        &alice,
+        NOW_MS + 10_001,
+    );
+    assert_eq!(later.trace.kv_reads, 2);
+    assert_eq!(
+        later.trace.token_cached,
+        Some(true),
+        "verified tokens do not expire with the TTL"
+    );
+}
+
+#[test]
+fn admin_changes_reach_the_gate_through_epochs_and_forget_tenant() {
+    let table = load();
+    let (store, _) = seed(&table.store);
+    let gate = gate_for(&table, table.config.clone());
+    let alice = format!("Bearer {}", table.tokens["alice"].token);
+    let carol = format!("Bearer {}", table.tokens["carol"].token);
+    assert_eq!(
+        code(&ask(&gate, &store, "/apps/billing/devices", &alice, NOW_MS)),
+        "forward"
+    );
+    assert_eq!(
+        code(&ask(&gate, &store, "/apps/billing/devices", &carol, NOW_MS)),
+        "forward"
+    );
+    let root = Caller {
+        principal: Principal::User(UserId::new("root").unwrap()),
+        admin: true,
+        ceiling: None,
+    };
+    let tenant = TenantId::new(TENANT).unwrap();
+    let ctx = Ctx {
+        store: &store,
+        tenant: &tenant,
+        now_ms: NOW_MS,
+        caller: &root,
+    };
+    block_on(orgwarden::admin::members::remove(
+        &ctx,
+        &OrgId::new("platform").unwrap(),
+        &UserId::new("alice").unwrap(),
+    ))
+    .unwrap();
+    block_on(orgwarden::admin::entities::remove(
+        &ctx,
+        orgwarden::admin::entities::EntityKind::Applications,
+        "billing",
+        &orgwarden::admin::entities::Who::User(UserId::new("carol").unwrap()),
+    ))
+    .unwrap();
+    // Within the TTL this gate still answers from its caches…
+    assert_eq!(
+        code(&ask(
+            &gate,
+            &store,
+            "/apps/billing/devices",
+            &alice,
+            NOW_MS + 1
+        )),
+        "forward"
+    );
+    assert_eq!(
+        code(&ask(
+            &gate,
+            &store,
+            "/apps/billing/devices",
+            &carol,
+            NOW_MS + 1
+        )),
+        "forward"
+    );
+    // …until the TTL passes, or at once when the admin call ran in its isolate.
+    assert_eq!(
+        code(&ask(
+            &gate,
+            &store,
+            "/apps/billing/devices",
+            &alice,
+            NOW_MS + 10_001
+        )),
+        "token_revoked"
+    );
+    assert_eq!(
+        code(&ask(
+            &gate,
+            &store,
+            "/apps/billing/devices",
+            &carol,
+            NOW_MS + 10_001
+        )),
+        "insufficient_rights"
+    );
+    let fresh = gate_for(&table, table.config.clone());
+    assert_eq!(
+        code(&ask(
+            &fresh,
+            &store,
+            "/apps/billing/devices",
+            &alice,
+            NOW_MS + 2
+        )),
+        "token_revoked"
+    );
+    let other = gate_for(&table, table.config.clone());
+    assert_eq!(
+        code(&ask(
+            &other,
+            &store,
+            "/apps/billing/devices",
+            &carol,
+            NOW_MS - 5
+        )),
+        "insufficient_rights"
+    );
+    other.forget_tenant(TENANT);
+}
+
+#[test]
+fn forget_tenant_drops_only_that_tenant() {
+    let table = load();
+    let (store, _) = seed(&table.store);
+    let gate = gate_for(&table, table.config.clone());
+    let carol = format!("Bearer {}", table.tokens["carol"].token);
+    assert_eq!(
+        ask(&gate, &store, "/apps/billing/devices", &carol, NOW_MS)
+            .trace
+            .kv_reads,
+        2
+    );
+    assert_eq!(
+        ask(&gate, &store, "/apps/billing/devices", &carol, NOW_MS)
+            .trace
+            .kv_reads,
+        0
+    );
+    gate.forget_tenant("globex");
+    assert_eq!(
+        ask(&gate, &store, "/apps/billing/devices", &carol, NOW_MS)
+            .trace
+            .kv_reads,
+        0
+    );
+    gate.forget_tenant(TENANT);
+    assert_eq!(
+        ask(&gate, &store, "/apps/billing/devices", &carol, NOW_MS)
+            .trace
+            .kv_reads,
+        2
+    );
+}
+
+/// A JWKS endpoint that counts its fetches and can fail.
+struct Idp {
+    jwks: std::cell::RefCell<String>,
+    fetches: Cell<u32>,
+    up: Cell<bool>,
+}
+
+impl JwksFetch for Idp {
+    async fn fetch(&self, url: &str) -> Option<String> {
+        assert_eq!(url, "https://idp.example/jwks");
+        self.fetches.set(self.fetches.get() + 1);
+        self.up.get().then(|| self.jwks.borrow().clone())
+    }
+}
+
+#[test]
+fn jwks_urls_are_fetched_on_unknown_kids_at_most_once_per_30_seconds() {
+    let table = load();
+    let (store, _) = seed(&table.store);
+    let mut config = table.config.clone();
+    config["issuers"] = serde_json::json!([{"issuer": "https://idp.example/", "audience": "https://api.example.com", "tenant": "acme", "jwks_uri": "https://idp.example/jwks"}]);
+    let gate = gate_for(&table, config);
+    let idp_key = |n: u8| common::key(0x40 + n, &format!("idp-{n}"));
+    let token = |n: u8| {
+        let claims = serde_json::json!({"iss": "https://idp.example/", "aud": "https://api.example.com", "sub": "carol", "iat": 1_700_000_000, "exp": 2_000_000_000});
+        format!(
+            "Bearer {}",
+            orgwarden::token::sign(&idp_key(n), &claims).unwrap()
+        )
+    };
+    let idp = Idp {
+        jwks: std::cell::RefCell::new(idp_key(1).verification_keys().to_jwks().to_json()),
+        fetches: Cell::new(0),
+        up: Cell::new(true),
+    };
+    let ask_idp = |t: &str, now: i64| {
+        block_on(gate.authorize(
+            &store,
+            &idp,
+            &ProxyRequest {
+                method: "GET",
+                path: "/apps/billing/devices",
+                authorization: Some(t),
+                api_key: None,
+            },
+            now,
+        ))
+    };
+    assert_eq!(code(&ask_idp(&token(1), NOW_MS)), "forward");
+    assert_eq!(idp.fetches.get(), 1);
+    assert_eq!(code(&ask_idp(&token(1), NOW_MS + 1)), "forward");
+    assert_eq!(idp.fetches.get(), 1, "known kid: no fetch");
+    // The IdP rotates; the new kid is unknown here.
+    *idp.jwks.borrow_mut() = idp_key(2).verification_keys().to_jwks().to_json();
+    assert_eq!(
+        code(&ask_idp(&token(2), NOW_MS + 29_000)),
+        "token_unknown_kid"
+    );
+    assert_eq!(idp.fetches.get(), 1, "within 30 s of the last fetch");
+    assert_eq!(code(&ask_idp(&token(2), NOW_MS + 30_000)), "forward");
+    assert_eq!(idp.fetches.get(), 2);
+    // A failed fetch keeps the keys held.
+    idp.up.set(false);
+    assert_eq!(
+        code(&ask_idp(&token(3), NOW_MS + 70_000)),
+        "token_unknown_kid"
+    );
+    assert_eq!(idp.fetches.get(), 3);
+    assert_eq!(code(&ask_idp(&token(2), NOW_MS + 70_001)), "forward");
+    assert_eq!(gate.metrics().jwks_fetches, 3);
+}
+
+/// A store whose every call waits once before answering, so that two
+/// requests interleave at each await as they would in one isolate.
+struct Yielding<'s>(&'s MemoryStore);
+
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
+impl Store for Yielding<'_> {
+    async fn get(&self, key: &str) -> Result<Option<String>, orgwarden::store::StoreError> {
+        YieldOnce(false).await;
+        self.0.get(key).await
+    }
+    async fn put(
+        &self,
+        key: &str,
+        value: &str,
+        metadata: Option<&str>,
+    ) -> Result<(), orgwarden::store::StoreError> {
+        self.0.put(key, value, metadata).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), orgwarden::store::StoreError> {
+        self.0.delete(key).await
+    }
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<orgwarden::store::ListPage, orgwarden::store::StoreError> {
+        YieldOnce(false).await;
+        self.0.list(prefix, cursor, limit).await
+    }
+}
+
+#[test]
+fn interleaved_requests_share_the_gate_without_conflict() {
+    let table = load();
+    let (store, keys) = seed(&table.store);
+    let store = Yielding(&store);
+    let gate = gate_for(&table, table.config.clone());
+    let creds: Vec<String> = vec![
+        format!("Bearer {}", table.tokens["alice"].token),
+        format!("Bearer {}", keys["alice-key"]),
+        format!("Bearer {}", table.tokens["dave-old"].token),
+        format!("Bearer {}", keys["reader"]),
+    ];
+    let requests: Vec<ProxyRequest<'_>> = creds
+        .iter()
+        .map(|c| ProxyRequest {
+            method: "GET",
+            path: "/apps/billing/devices",
+            authorization: Some(c),
+            api_key: None,
+        })
+        .collect();
+    let mut futures: Vec<_> = requests
+        .iter()
+        .map(|r| Box::pin(gate.authorize(&store, &NoFetch, r, NOW_MS)))
+        .collect();
+    // Poll all of them round-robin until every one is done.
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut done: Vec<Option<Decision>> = futures.iter().map(|_| None).collect();
+    while done.iter().any(Option::is_none) {
+        for (f, slot) in futures.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                if let std::task::Poll::Ready(d) = f.as_mut().poll(&mut cx) {
+                    *slot = Some(d);
+                }
+            }
+        }
+    }
+    let codes: Vec<String> = done
+        .iter()
+        .map(|d| code(d.as_ref().unwrap()).to_owned())
+        .collect();
+    assert_eq!(codes, ["forward", "forward", "token_revoked", "forward"]);
 }
