@@ -2,7 +2,9 @@
 //! entity grants → rights, through isolate-memory caches.
 //!
 //! What each cache adds to the staleness of a decision (all bounded by the
-//! configured `cache.ttl_seconds`, default 10 s, at most 30 s):
+//! configured `cache.ttl_seconds`, default 10 s, at most 30 s, plus the
+//! time one request takes to refresh an expired entry while the others keep
+//! it, at most [`super::ttl::REFRESH_GRACE_MS`]):
 //!
 //! | cache | key | holds | stale by at most |
 //! |---|---|---|---|
@@ -643,7 +645,7 @@ impl Gate {
         now_ms: i64,
     ) -> Step<Rc<Epochs>> {
         let key = tenant.to_string();
-        let cached = self.state.borrow_mut().epochs.get(&key, now_ms);
+        let cached = self.state.borrow_mut().epochs.claim(&key, now_ms);
         self.state
             .borrow_mut()
             .metrics
@@ -669,7 +671,7 @@ impl Gate {
         now_ms: i64,
     ) -> Step<Rc<EntityGrants>> {
         let key = (tenant.to_string(), format!("{}/{id}", kind.path()));
-        let cached = self.state.borrow_mut().grants.get(&key, now_ms);
+        let cached = self.state.borrow_mut().grants.claim(&key, now_ms);
         self.state
             .borrow_mut()
             .metrics
@@ -698,7 +700,7 @@ impl Gate {
         now_ms: i64,
     ) -> Step<Rc<UserEntry>> {
         let key = (tenant.to_string(), user.to_string());
-        let cached = self.state.borrow_mut().users.get(&key, now_ms);
+        let cached = self.state.borrow_mut().users.claim(&key, now_ms);
         self.state
             .borrow_mut()
             .metrics
@@ -780,7 +782,7 @@ impl Gate {
         let mut st = self.state.borrow_mut();
         let hit = st
             .keys
-            .get(cache_key, now_ms)
+            .claim(cache_key, now_ms)
             .filter(|e| e.key.expires_at_ms.is_none_or(|x| x > now_ms));
         st.metrics.keys_cache.count(hit.is_some());
         hit

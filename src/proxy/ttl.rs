@@ -1,9 +1,17 @@
 //! A bounded map whose entries expire: the isolate-memory caches of the
 //! proxy (entity grants, revocation epochs, API keys, users' memberships).
 //! The clock is passed in, so the cache is deterministic in tests.
+//!
+//! [`TtlCache::claim`] is the lookup for a busy isolate: when an entry has
+//! just expired, the first request to see it refreshes it, and requests in
+//! the meantime (at most [`REFRESH_GRACE_MS`]) keep the old value instead of
+//! all reading KV at once.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
+
+/// How long other requests keep an expired entry while one refreshes it.
+pub const REFRESH_GRACE_MS: i64 = 1_000;
 
 /// At most `capacity` entries, each valid for `ttl_ms` after it was stored;
 /// the oldest entry goes first when full.
@@ -34,6 +42,20 @@ impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
             Some((v, expires, _)) if *expires > now_ms => Some(v.clone()),
             Some(_) => {
                 self.entries.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Like [`get`](TtlCache::get), except that an entry that has expired is
+    /// handed to this caller to refresh (`None`) and stays valid for others
+    /// for [`REFRESH_GRACE_MS`] more.
+    pub fn claim(&mut self, key: &K, now_ms: i64) -> Option<V> {
+        match self.entries.get_mut(key) {
+            Some((v, expires, _)) if *expires > now_ms => Some(v.clone()),
+            Some((_, expires, _)) => {
+                *expires = now_ms.saturating_add(REFRESH_GRACE_MS);
                 None
             }
             None => None,
@@ -97,6 +119,14 @@ mod tests {
         c.insert("c", 4, 40);
         assert_eq!(c.get(&"b", 41), Some(2), "replacing a key evicts nothing");
         c.retain(|k| *k != "b");
+        // An expired entry goes to one caller to refresh; the others keep it meanwhile.
+        let mut r = TtlCache::new(4, 1000);
+        r.insert("k", 1, 0);
+        assert_eq!(r.claim(&"k", 1000), None, "the first to see it expired refreshes");
+        assert_eq!(r.claim(&"k", 1001), Some(1), "others keep the old value");
+        assert_eq!(r.claim(&"k", 1000 + REFRESH_GRACE_MS), None, "a refresh that never came is claimed again");
+        r.insert("k", 2, 1500);
+        assert_eq!(r.claim(&"k", 1600), Some(2));
         assert_eq!(c.get(&"b", 41), None);
         for i in 0..100 {
             c.insert("x", i, 50);

@@ -1,24 +1,49 @@
 //! [`Store`] on Workers KV. Metadata travels as a JSON string value.
 
+use std::cell::OnceCell;
+
 use worker::kv::KvStore;
+use worker::Env;
 
 use crate::store::{ListPage, Listed, Store, StoreError, LIST_LIMIT};
 
-/// The `ORGWARDEN` KV namespace as a [`Store`].
-#[derive(Debug)]
-pub struct Kv(pub KvStore);
+/// The `ORGWARDEN` KV namespace as a [`Store`]. The binding is looked up on
+/// first use: a proxied request answered from the isolate caches never
+/// touches it.
+pub struct Kv<'e> {
+    env: &'e Env,
+    store: OnceCell<KvStore>,
+}
+
+impl<'e> Kv<'e> {
+    /// The namespace of `env`.
+    pub fn new(env: &'e Env) -> Self {
+        Kv {
+            env,
+            store: OnceCell::new(),
+        }
+    }
+
+    fn kv(&self) -> Result<&KvStore, StoreError> {
+        if let Some(k) = self.store.get() {
+            return Ok(k);
+        }
+        let k = self.env.kv("ORGWARDEN").map_err(err)?;
+        Ok(self.store.get_or_init(|| k))
+    }
+}
 
 fn err(e: impl core::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
 
-impl Store for Kv {
+impl Store for Kv<'_> {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.0.get(key).text().await.map_err(err)
+        self.kv()?.get(key).text().await.map_err(err)
     }
 
     async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError> {
-        let mut put = self.0.put(key, value).map_err(err)?;
+        let mut put = self.kv()?.put(key, value).map_err(err)?;
         if let Some(m) = metadata {
             put = put.metadata(m).map_err(err)?;
         }
@@ -33,7 +58,7 @@ impl Store for Kv {
         ttl_secs: u64,
     ) -> Result<(), StoreError> {
         let mut put = self
-            .0
+            .kv()?
             .put(key, value)
             .map_err(err)?
             .expiration_ttl(ttl_secs.max(60));
@@ -44,7 +69,7 @@ impl Store for Kv {
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.0.delete(key).await.map_err(err)
+        self.kv()?.delete(key).await.map_err(err)
     }
 
     async fn list(
@@ -54,7 +79,7 @@ impl Store for Kv {
         limit: usize,
     ) -> Result<ListPage, StoreError> {
         let mut list = self
-            .0
+            .kv()?
             .list()
             .prefix(prefix.to_owned())
             .limit(limit.clamp(1, LIST_LIMIT) as u64);

@@ -142,7 +142,7 @@ async fn admin_api(mut req: Request, env: &Env) -> Result<Response> {
             .and_then(|v| v.to_string().parse::<i64>().ok())
     };
     let rng = |buf: &mut [u8]| getrandom::fill(buf).is_ok();
-    let store = kv::Kv(env.kv("ORGWARDEN")?);
+    let store = kv::Kv::new(env);
     let password_iterations = number("PASSWORD_ITERATIONS")
         .and_then(|n| u32::try_from(n).ok())
         .unwrap_or(crate::password::DEFAULT_ITERATIONS)

@@ -86,7 +86,7 @@ pub async fn handle(req: Request, env: &Env) -> Result<Response> {
     let method = req.method().to_string();
     let authorization = req.headers().get("authorization")?;
     let api_key = req.headers().get("x-api-key")?;
-    let store = Kv(env.kv("ORGWARDEN")?);
+    let store = Kv::new(env);
     let decision = gate
         .authorize(
             &store,
