@@ -122,9 +122,17 @@ mod tests {
         // An expired entry goes to one caller to refresh; the others keep it meanwhile.
         let mut r = TtlCache::new(4, 1000);
         r.insert("k", 1, 0);
-        assert_eq!(r.claim(&"k", 1000), None, "the first to see it expired refreshes");
+        assert_eq!(
+            r.claim(&"k", 1000),
+            None,
+            "the first to see it expired refreshes"
+        );
         assert_eq!(r.claim(&"k", 1001), Some(1), "others keep the old value");
-        assert_eq!(r.claim(&"k", 1000 + REFRESH_GRACE_MS), None, "a refresh that never came is claimed again");
+        assert_eq!(
+            r.claim(&"k", 1000 + REFRESH_GRACE_MS),
+            None,
+            "a refresh that never came is claimed again"
+        );
         r.insert("k", 2, 1500);
         assert_eq!(r.claim(&"k", 1600), Some(2));
         assert_eq!(c.get(&"b", 41), None);

@@ -211,11 +211,9 @@ fn core_response(r: api::Response) -> Result<Response> {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<worker::web_sys::Response> {
     let path = req.path();
-    if path == "/api/v1/metrics" {
-        return proxy::metrics(&req, &env);
-    }
+    let known = path == "/healthz" || is_jwks_path(&path);
     let is_api = path.starts_with("/api/v1/")
         || path
             .strip_prefix("/t/")
@@ -223,12 +221,20 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             .is_some_and(|(_, r)| {
                 r.starts_with("api/v1/") || r == ".well-known/openid-configuration"
             });
-    if is_api {
-        return admin_api(req, &env).await;
-    }
-    let known = path == "/healthz" || is_jwks_path(&path);
-    if !known {
+    if !known && !is_api {
+        // The hot path: the proxy answers with the runtime's own objects.
         return proxy::handle(req, &env).await;
+    }
+    local(req, &env, &path, is_api).await.map(Into::into)
+}
+
+/// What orgwarden answers itself: health, JWKS, metrics, the admin and token API.
+async fn local(req: Request, env: &Env, path: &str, is_api: bool) -> Result<Response> {
+    if path == "/api/v1/metrics" {
+        return proxy::metrics(&req, env);
+    }
+    if is_api {
+        return admin_api(req, env).await;
     }
     if !matches!(req.method(), Method::Get | Method::Head) {
         let mut r = problem_response(&Problem::new(
@@ -242,7 +248,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if path == "/healthz" {
         return json_response(r#"{"status":"ok"}"#.to_owned(), 0);
     }
-    match signing_keys(&env) {
+    match signing_keys(env) {
         Ok(keys) => json_response(keys.1.to_jwks().to_json(), 300),
         Err(p) => problem_response(&p),
     }

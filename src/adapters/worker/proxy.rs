@@ -5,9 +5,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use worker::{
-    Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, Result,
-};
+use worker::wasm_bindgen::JsCast;
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys::{self, RequestInit, ResponseInit};
+use worker::{Env, Fetch, Request, Response, Result};
 
 use super::{kv::Kv, problem_response, signing_keys};
 use crate::problem::Problem;
@@ -76,11 +77,17 @@ fn now_ms() -> f64 {
 }
 
 /// Decides on `req` and forwards it or answers the refusal.
-pub async fn handle(req: Request, env: &Env) -> Result<Response> {
+///
+/// What passes is forwarded the way a JavaScript worker would
+/// (`new Request(url, request)`, then `fetch`): method, headers and the body
+/// stream are copied by the runtime, and the origin's response goes back as
+/// the runtime's own object, body unread. Only the headers orgwarden owns
+/// are changed on the way.
+pub async fn handle(req: Request, env: &Env) -> Result<web_sys::Response> {
     let started = now_ms();
     let gate = match gate(env) {
         Ok(g) => g,
-        Err(p) => return problem_response(&p),
+        Err(p) => return raw(problem_response(&p)),
     };
     let url = req.url()?;
     let method = req.method().to_string();
@@ -128,56 +135,57 @@ pub async fn handle(req: Request, env: &Env) -> Result<Response> {
             if debug {
                 r.headers_mut().set("server-timing", &timing(None))?;
             }
-            return Ok(r);
+            return Ok(r.into());
         }
         Outcome::Forward(identity) => identity,
     };
     let origin = env.var("ORIGIN").map(|v| v.to_string()).unwrap_or_default();
     if origin.is_empty() {
-        return problem_response(&Problem::new(
+        return raw(problem_response(&Problem::new(
             500,
             "server_misconfigured",
             "the ORIGIN variable is not set",
-        ));
+        )));
     }
     let mut target = format!("{}{}", origin.trim_end_matches('/'), url.path());
     if let Some(q) = url.query() {
         target.push('?');
         target.push_str(q);
     }
-    let incoming: Vec<(String, String)> = req.headers().entries().collect();
-    let forwarded = headers::forwarded(
-        incoming.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-        identity.as_ref(),
+    // `new Request(target, request)`: a Request is a valid RequestInit, and
+    // an incoming request's redirect mode is already `manual`.
+    let incoming = req.inner();
+    let outbound =
+        web_sys::Request::new_with_str_and_init(&target, incoming.unchecked_ref::<RequestInit>())?;
+    let out_headers = outbound.headers();
+    let names: Vec<(String, String)> = req.headers().entries().collect();
+    for name in headers::dropped(
+        names.iter().map(|(n, v)| (n.as_str(), v.as_str())),
         gate.config().forward_credential,
-    );
-    let out_headers = Headers::new();
-    for (name, value) in &forwarded {
-        out_headers.append(name, value)?;
+    ) {
+        out_headers.delete(&name)?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(req.method())
-        .with_headers(out_headers)
-        // Redirects are the client's to follow, as with any proxy.
-        .with_redirect(RequestRedirect::Manual);
-    if !matches!(req.method(), Method::Get | Method::Head) {
-        // The incoming body stream, handed on unread.
-        init.body = req.inner().body().map(wasm_bindgen::JsValue::from);
+    if let Some(id) = identity {
+        for (name, value) in id.headers() {
+            out_headers.set(name, &value)?;
+        }
     }
-    let outbound = Request::new_with_init(&target, &init)?;
     let sent = now_ms();
-    match Fetch::Request(outbound).send().await {
-        Ok(resp) => {
+    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    match JsFuture::from(global.fetch_with_request(&outbound)).await {
+        Ok(value) => {
+            let resp: web_sys::Response = value.dyn_into()?;
             if !debug {
                 return Ok(resp);
             }
-            // A fetched response's headers are immutable: copy them to add timing.
-            let copied = Headers::new();
-            for (name, value) in resp.headers().entries() {
-                copied.append(&name, &value)?;
-            }
-            copied.set("server-timing", &timing(Some(now_ms() - sent)))?;
-            Ok(resp.with_headers(copied))
+            // A fetched response's headers are immutable: `new Response(body, response)`.
+            let copy = web_sys::Response::new_with_opt_readable_stream_and_init(
+                resp.body().as_ref(),
+                resp.unchecked_ref::<ResponseInit>(),
+            )?;
+            copy.headers()
+                .set("server-timing", &timing(Some(now_ms() - sent)))?;
+            Ok(copy)
         }
         Err(_) => {
             gate.count_origin_unreachable();
@@ -189,9 +197,13 @@ pub async fn handle(req: Request, env: &Env) -> Result<Response> {
             if debug {
                 r.headers_mut().set("server-timing", &timing(None))?;
             }
-            Ok(r)
+            Ok(r.into())
         }
     }
+}
+
+fn raw(r: Result<Response>) -> Result<web_sys::Response> {
+    r.map(Into::into)
 }
 
 /// `GET /api/v1/metrics`: this isolate's counters, for the operator.
