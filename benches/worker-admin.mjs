@@ -22,7 +22,7 @@ function token(sub, adm = false) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p99 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
 
-const wasm = path.join(root, 'build/index_bg.wasm');
+const wasm = path.join(root, 'build/worker/index.wasm');
 console.log(`worker wasm: ${statSync(wasm).size} bytes raw, ${gzipSync(readFileSync(wasm), { level: 9 }).length} bytes gzip`);
 
 const t0 = performance.now();

@@ -3,4 +3,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ORGWARDEN_ROOT"
-worker-build --release --features worker
+# --no-panic-recovery: the recovery shim wraps every request in JS Proxies and
+# costs ~100-200 µs of workerd CPU per request (docs/performance.md); the
+# code denies panicking constructs by lint, and a panic is a defect.
+worker-build --release --no-panic-recovery --features worker
