@@ -8,7 +8,9 @@
 // request at steady state from the worker's own metrics. The cases run in
 // ROUNDS rounds, each in its own order, and the medians are reported: on a
 // shared 2-core machine one pass of each is too noisy to compare.
-// Run: node benches/worker-proxy.mjs   (SECONDS=5 ROUNDS=3 CONCURRENCY=16)
+// Run: node benches/worker-proxy.mjs   (SECONDS=5 ROUNDS=3 CONCURRENCY=16;
+// ONLY=a,b to run some cases; VARIANT=<build dir> [VARIANT_CASE=b] adds case
+// (v): the same path on another build of the worker, to compare builds.)
 import http from 'node:http';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -75,7 +77,6 @@ const { mf: proxy, pid: proxyPid } = await spawned(() => startWorker({
     ORGWARDEN_PROXY: table.config,
   },
 }));
-const { mf: rawRust, pid: rawPid } = process.env.RAW ? await spawned(() => startWorker({ bindings: { SIGNING_KEYS: JSON.stringify(table.signing_jwks), ORIGIN: origin.url, BENCH_RAW: '1' } })) : {};
 // VARIANT=<dir>: the same proxy from another build directory, as case (v), to compare builds in one run.
 const { mf: variant, pid: variantPid } = process.env.VARIANT ? await spawned(async () => {
   const v = new Miniflare({
@@ -175,7 +176,6 @@ try {
     ['(d) orgwarden, API key', proxyUrl, () => ({ authorization: keyHeader }), PATH, proxyPid],
     ['(p) orgwarden, public route (no credential)', proxyUrl, () => ({}), '/status', proxyPid],
   ];
-  if (rawRust) cases.push(['(r) rust worker, fetch only', await rawRust.ready, () => ({}), PATH, rawPid]);
   if (variant) cases.push([`(v) variant build ${process.env.VARIANT}, path of (${process.env.VARIANT_CASE ?? 'p'})`, await variant.ready, process.env.VARIANT_CASE === 'b' ? () => ({ authorization: cached }) : () => ({}), process.env.VARIANT_CASE === 'b' ? PATH : '/status', variantPid]);
   if (process.env.ONLY) {
     const keep = process.env.ONLY.split(',').map((l) => `(${l})`);
@@ -214,7 +214,6 @@ try {
   agent.destroy();
   await bare.dispose();
   await proxy.dispose();
-  await rawRust?.dispose();
   await variant?.dispose();
   child.kill('SIGTERM');
 }

@@ -29,6 +29,10 @@ cargo build --lib --release --target wasm32-wasip2
 step "cargo test"
 cargo test --features cli
 
+step "wrangler.toml's proxy configuration passes the check the worker makes"
+python3 -c 'import json, tomllib; print(json.dumps(tomllib.load(open("wrangler.toml", "rb"))["vars"]["ORGWARDEN_PROXY"]))' \
+  | cargo run --quiet --features cli -- proxy check -
+
 step "examples run"
 cargo run --quiet --example decide
 

@@ -339,3 +339,20 @@ fn bad_invocations() {
     let r = orgwarden(&["token", "sign", "--key", s(&private)], "not json");
     assert!(!r.stdout.contains(&secret) && !r.stderr.contains(&secret));
 }
+
+#[test]
+fn proxy_check_validates_a_configuration_as_the_worker_does() {
+    let good = r#"{"tenant": "acme", "routes": [{"methods": ["GET"], "path": "/apps/{app}/**", "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_APPLICATION_INFO"]}, {"methods": ["GET"], "path": "/status", "public": true}]}"#;
+    let ok = orgwarden(&["proxy", "check", "-"], good);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert_eq!(ok.json()["routes"], 2);
+    assert_eq!(ok.json()["default_tenant"], "acme");
+    let bad = r#"{"tenant": "acme", "routes": [{"methods": ["GET"], "path": "/a/**/b", "public": true}]}"#;
+    let refused = orgwarden(&["proxy", "check"], bad);
+    assert_eq!(refused.code, 1);
+    assert_eq!(refused.json()["code"], "config_invalid");
+    assert!(refused.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("rule 1 (/a/**/b)"));
+}

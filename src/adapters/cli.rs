@@ -9,6 +9,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use chrono::{DateTime, SecondsFormat};
 use serde_json::{json, Value};
 
+use crate::proxy::ProxyConfig;
 use crate::token::keys::{Jwks, SigningKeys};
 use crate::token::{decode_unverified, sign, AccessClaims, KeySet, Verifier, VerifyOptions};
 
@@ -32,6 +33,9 @@ usage:
       Header, claims and expiry, unverified; no key needed.
   orgwarden token verify --jwks FILE --iss ISSUER --aud AUDIENCE [--leeway SECONDS] [TOKEN|-]
       Exit 0 and the claims when valid; exit 1 and {\"code\", \"message\"} when not.
+  orgwarden proxy check [FILE|-]
+      Checks a proxy configuration (ORGWARDEN_PROXY as JSON) as the worker
+      will: exit 0 with a summary, or exit 1 naming the rule or issuer at fault.
 ";
 
 /// What the process prints and its exit code.
@@ -222,6 +226,19 @@ fn dispatch(args: &[String], stdin: &mut dyn Read, env: &dyn Env) -> Result<Valu
             stdin,
             env,
         ),
+        ["proxy", "check", ..] => {
+            let a = Args::parse(rest(args, 2), &[])?;
+            let text = a.input(stdin, env, true)?;
+            let config =
+                ProxyConfig::from_json(&text).map_err(|e| fail("config_invalid", e.to_string()))?;
+            Ok(json!({
+                "valid": true,
+                "routes": config.routes.rules().len(),
+                "issuers": config.issuers.len(),
+                "default_tenant": config.default_tenant.as_ref().map(ToString::to_string),
+                "cache_ttl_seconds": config.cache_ttl_ms / 1000,
+            }))
+        }
         [other, ..] => Err(usage(format!("unknown command {other:?}"))),
     }
 }

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
  * - `…/redirect` answers 302;
  * - anything else: 200 with {method, url, headers, bytes, sha256} of the request.
  */
-export async function startOrigin({ jwks } = {}) {
+export async function startOrigin({ jwks, port = 0 } = {}) {
   const state = { jwksFetches: 0, requests: 0, jwks };
   const server = http.createServer((req, res) => {
     state.requests += 1;
@@ -52,10 +52,10 @@ export async function startOrigin({ jwks } = {}) {
     });
   });
   server.keepAliveTimeout = 5000;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = server.address().port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     state,
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
   };
