@@ -8,7 +8,7 @@ use std::rc::Rc;
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::web_sys::{self, RequestInit, ResponseInit};
-use worker::{Env, Fetch, Request, Response, Result};
+use worker::{Env, Fetch, Headers, Request, Response, Result};
 
 use super::{kv::Kv, problem_response, signing_keys};
 use crate::problem::Problem;
@@ -83,16 +83,21 @@ fn now_ms() -> f64 {
 /// stream are copied by the runtime, and the origin's response goes back as
 /// the runtime's own object, body unread. Only the headers orgwarden owns
 /// are changed on the way.
-pub async fn handle(req: Request, env: &Env) -> Result<web_sys::Response> {
+pub async fn handle(
+    req: &web_sys::Request,
+    env: &Env,
+    path: &str,
+    query: Option<&str>,
+) -> Result<web_sys::Response> {
     let started = now_ms();
     let gate = match gate(env) {
         Ok(g) => g,
         Err(p) => return raw(problem_response(&p)),
     };
-    let url = req.url()?;
-    let method = req.method().to_string();
-    let authorization = req.headers().get("authorization")?;
-    let api_key = req.headers().get("x-api-key")?;
+    let method = req.method();
+    let incoming_headers = req.headers();
+    let authorization = incoming_headers.get("authorization")?;
+    let api_key = incoming_headers.get("x-api-key")?;
     let store = Kv::new(env);
     let decision = gate
         .authorize(
@@ -100,7 +105,7 @@ pub async fn handle(req: Request, env: &Env) -> Result<web_sys::Response> {
             &WorkerFetch,
             &ProxyRequest {
                 method: &method,
-                path: url.path(),
+                path,
                 authorization: authorization.as_deref(),
                 api_key: api_key.as_deref(),
             },
@@ -147,18 +152,17 @@ pub async fn handle(req: Request, env: &Env) -> Result<web_sys::Response> {
             "the ORIGIN variable is not set",
         )));
     }
-    let mut target = format!("{}{}", origin.trim_end_matches('/'), url.path());
-    if let Some(q) = url.query() {
+    let mut target = format!("{}{path}", origin.trim_end_matches('/'));
+    if let Some(q) = query {
         target.push('?');
         target.push_str(q);
     }
     // `new Request(target, request)`: a Request is a valid RequestInit, and
     // an incoming request's redirect mode is already `manual`.
-    let incoming = req.inner();
     let outbound =
-        web_sys::Request::new_with_str_and_init(&target, incoming.unchecked_ref::<RequestInit>())?;
+        web_sys::Request::new_with_str_and_init(&target, req.unchecked_ref::<RequestInit>())?;
     let out_headers = outbound.headers();
-    let names: Vec<(String, String)> = req.headers().entries().collect();
+    let names: Vec<(String, String)> = Headers(incoming_headers).entries().collect();
     for name in headers::dropped(
         names.iter().map(|(n, v)| (n.as_str(), v.as_str())),
         gate.config().forward_credential,
@@ -199,6 +203,25 @@ pub async fn handle(req: Request, env: &Env) -> Result<web_sys::Response> {
             }
             Ok(r.into())
         }
+    }
+}
+
+/// Path and query of a request URL as the runtime serialized it (WHATWG:
+/// dot segments already resolved, no fragment): no reparsing.
+pub fn split_url(url: &str) -> (&str, Option<&str>) {
+    let after_scheme = url
+        .find("://")
+        .map_or(url, |i| url.get(i + 3..).unwrap_or(""));
+    let path_and_query = after_scheme
+        .find('/')
+        .and_then(|i| after_scheme.get(i..))
+        .unwrap_or("/");
+    let path_and_query = path_and_query
+        .split_once('#')
+        .map_or(path_and_query, |(p, _)| p);
+    match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
     }
 }
 
