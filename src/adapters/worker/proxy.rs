@@ -157,11 +157,10 @@ pub async fn handle(
         target.push('?');
         target.push_str(q);
     }
-    // `new Request(target, request)`: a Request is a valid RequestInit, and
-    // an incoming request's redirect mode is already `manual`.
-    let outbound =
-        web_sys::Request::new_with_str_and_init(&target, req.unchecked_ref::<RequestInit>())?;
-    let out_headers = outbound.headers();
+    // An explicit init (method, a copy of the headers, the body stream,
+    // manual redirects) rather than the request itself as init: that would
+    // make the runtime read `request.cf`, which it builds on every access.
+    let out_headers = web_sys::Headers::new_with_headers(&incoming_headers)?;
     let names: Vec<(String, String)> = Headers(incoming_headers).entries().collect();
     for name in headers::dropped(
         names.iter().map(|(n, v)| (n.as_str(), v.as_str())),
@@ -174,9 +173,18 @@ pub async fn handle(
             out_headers.set(name, &value)?;
         }
     }
+    let init = RequestInit::new();
+    init.set_method(&method);
+    init.set_headers(&out_headers);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
+    if !matches!(method.as_str(), "GET" | "HEAD") {
+        if let Some(body) = req.body() {
+            init.set_body(&body);
+        }
+    }
     let sent = now_ms();
     let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    match JsFuture::from(global.fetch_with_request(&outbound)).await {
+    match JsFuture::from(global.fetch_with_str_and_init(&target, &init)).await {
         Ok(value) => {
             let resp: web_sys::Response = value.dyn_into()?;
             if !debug {
