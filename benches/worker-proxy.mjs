@@ -168,9 +168,10 @@ try {
   let warm = 0;
   const mixed = () => [{ authorization: cached }, { authorization: keyHeader }, freshHeader()][warm++ % 3];
   await run('warm-up', proxyUrl, mixed, 5000);
-  await run('warm-up', bareUrl, () => ({}), 2000);
+  await run('warm-up', bareUrl, () => ({ authorization: cached }), 2000);
   const cases = [
-    ['(a) bare pass-through worker', bareUrl, () => ({}), PATH, barePid],
+    // The same request as (b), token included: the bare worker forwards it as it is.
+    ['(a) bare pass-through worker', bareUrl, () => ({ authorization: cached }), PATH, barePid],
     ['(b) orgwarden, cached token', proxyUrl, () => ({ authorization: cached }), PATH, proxyPid],
     ['(c) orgwarden, new token each request', proxyUrl, freshHeader, PATH, proxyPid],
     ['(d) orgwarden, API key', proxyUrl, () => ({ authorization: keyHeader }), PATH, proxyPid],

@@ -161,11 +161,19 @@ pub async fn handle(
     // manual redirects) rather than the request itself as init: that would
     // make the runtime read `request.cf`, which it builds on every access.
     let out_headers = web_sys::Headers::new_with_headers(&incoming_headers)?;
-    let names: Vec<(String, String)> = Headers(incoming_headers).entries().collect();
-    for name in headers::dropped(
-        names.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-        gate.config().forward_credential,
-    ) {
+    // Names only (a credential's value need not cross into wasm again), plus
+    // the value of `Connection`, which names more headers to drop.
+    let connection = incoming_headers.get("connection")?.unwrap_or_default();
+    let names: Vec<String> = Headers(incoming_headers).keys().collect();
+    let pairs = names.iter().map(|n| {
+        let value = if n == "connection" {
+            connection.as_str()
+        } else {
+            ""
+        };
+        (n.as_str(), value)
+    });
+    for name in headers::dropped(pairs, gate.config().forward_credential) {
         out_headers.delete(&name)?;
     }
     if let Some(id) = identity {
