@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The proxy's CPU-heavy steps natively and as WebAssembly (wasm32-wasip2 in
-# Node's V8 through jco), from one program: examples/steps.rs.
+# Node's V8 through jco), from one program: examples/steps.rs. jco is fetched
+# from npm on first use (a benchmark tool, not a test dependency).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ORGWARDEN_ROOT"
 cargo build --quiet --release --example steps
 cargo build --quiet --release --target wasm32-wasip2 --example steps
 native="$(target/release/examples/steps)"
-wasm="$(node_modules/.bin/jco run target/wasm32-wasip2/release/examples/steps.wasm)"
+wasm="$(npx --yes @bytecodealliance/jco@1.35.0 run target/wasm32-wasip2/release/examples/steps.wasm)"
 python3 - "$native" "$wasm" <<'PY'
 import sys
 def rows(text):
