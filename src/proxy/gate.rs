@@ -29,7 +29,7 @@ use std::rc::Rc;
 use super::config::{IssuerConfig, IssuerKeys, ProxyConfig};
 use super::credential::{extract, Credential, CredentialError};
 use super::headers::Identity;
-use super::metrics::Metrics;
+use super::metrics::{HitMiss, Metrics};
 use super::ttl::TtlCache;
 use crate::admin::api_keys::{self, ApiKey, Owner};
 use crate::admin::auth::org_claims;
@@ -437,16 +437,25 @@ impl Gate {
 
     fn own_verifier(&self, tenant: &TenantId) -> Rc<Verifier> {
         let mut st = self.state.borrow_mut();
-        Rc::clone(st.own.entry(tenant.to_string()).or_insert_with(|| {
-            Rc::new(Verifier::new(
-                self.own_keys.clone(),
-                VerifyOptions::new(self.issuer(tenant), self.base_url.clone()),
-            ))
-        }))
+        if let Some(v) = st.own.get(tenant.as_str()) {
+            return Rc::clone(v);
+        }
+        let v = Rc::new(Verifier::new(
+            self.own_keys.clone(),
+            VerifyOptions::new(
+                format!("{}/t/{tenant}", self.base_url),
+                self.base_url.clone(),
+            ),
+        ));
+        st.own.insert(tenant.to_string(), Rc::clone(&v));
+        v
     }
 
-    fn issuer(&self, tenant: &TenantId) -> String {
-        format!("{}/t/{tenant}", self.base_url)
+    /// Whether `iss` is `<base>/t/<tenant>`, without building the string.
+    fn is_own_issuer(&self, iss: &str, tenant: &TenantId) -> bool {
+        iss.strip_prefix(self.base_url.as_str())
+            .and_then(|rest| rest.strip_prefix("/t/"))
+            .is_some_and(|t| t == tenant.as_str())
     }
 
     async fn token_caller<S: Store, F: JwksFetch>(
@@ -480,7 +489,7 @@ impl Gate {
         };
         let claims = &verified.claims;
         // A cache hit re-checks times only; issuer and tenant are checked here.
-        if claims.iss != self.issuer(tenant) || claims.tid != *tenant {
+        if !self.is_own_issuer(&claims.iss, tenant) || claims.tid != *tenant {
             return Err(Denial::unauthorized(
                 "token_wrong_issuer",
                 "the token is for another tenant",
@@ -638,6 +647,21 @@ impl Gate {
         }
     }
 
+    /// A lookup in one of the TTL caches (see [`TtlCache::claim`]), counted
+    /// in that cache's metrics, under a single borrow.
+    fn cached<K: std::hash::Hash + Eq + Clone, V: Clone>(
+        &self,
+        which: for<'s> fn(&'s mut State) -> (&'s mut TtlCache<K, V>, &'s mut HitMiss),
+        key: &K,
+        now_ms: i64,
+    ) -> Option<V> {
+        let mut st = self.state.borrow_mut();
+        let (cache, counter) = which(&mut st);
+        let hit = cache.claim(key, now_ms);
+        counter.count(hit.is_some());
+        hit
+    }
+
     async fn epochs<S: Store>(
         &self,
         store: &S,
@@ -645,13 +669,11 @@ impl Gate {
         now_ms: i64,
     ) -> Step<Rc<Epochs>> {
         let key = tenant.to_string();
-        let cached = self.state.borrow_mut().epochs.claim(&key, now_ms);
-        self.state
-            .borrow_mut()
-            .metrics
-            .epochs_cache
-            .count(cached.is_some());
-        if let Some(e) = cached {
+        if let Some(e) = self.cached(
+            |s| (&mut s.epochs, &mut s.metrics.epochs_cache),
+            &key,
+            now_ms,
+        ) {
             return Ok(e);
         }
         let e = Rc::new(Epochs::load(store, tenant).await.map_err(Denial::store)?);
@@ -671,13 +693,11 @@ impl Gate {
         now_ms: i64,
     ) -> Step<Rc<EntityGrants>> {
         let key = (tenant.to_string(), format!("{}/{id}", kind.path()));
-        let cached = self.state.borrow_mut().grants.claim(&key, now_ms);
-        self.state
-            .borrow_mut()
-            .metrics
-            .grants_cache
-            .count(cached.is_some());
-        if let Some(g) = cached {
+        if let Some(g) = self.cached(
+            |s| (&mut s.grants, &mut s.metrics.grants_cache),
+            &key,
+            now_ms,
+        ) {
             return Ok(g);
         }
         let (users, orgs) = grants_in(store, tenant, kind, id)
@@ -700,13 +720,7 @@ impl Gate {
         now_ms: i64,
     ) -> Step<Rc<UserEntry>> {
         let key = (tenant.to_string(), user.to_string());
-        let cached = self.state.borrow_mut().users.claim(&key, now_ms);
-        self.state
-            .borrow_mut()
-            .metrics
-            .users_cache
-            .count(cached.is_some());
-        if let Some(u) = cached {
+        if let Some(u) = self.cached(|s| (&mut s.users, &mut s.metrics.users_cache), &key, now_ms) {
             return Ok(u);
         }
         let record: Option<User> = read(store, &keys::user(tenant, user))

@@ -37,17 +37,32 @@ fn err(e: impl core::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
 
+impl Kv<'_> {
+    async fn write(
+        &self,
+        key: &str,
+        value: &str,
+        metadata: Option<&str>,
+        ttl_secs: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let mut put = self.kv()?.put(key, value).map_err(err)?;
+        if let Some(ttl) = ttl_secs {
+            put = put.expiration_ttl(ttl);
+        }
+        if let Some(m) = metadata {
+            put = put.metadata(m).map_err(err)?;
+        }
+        put.execute().await.map_err(err)
+    }
+}
+
 impl Store for Kv<'_> {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.kv()?.get(key).text().await.map_err(err)
     }
 
     async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError> {
-        let mut put = self.kv()?.put(key, value).map_err(err)?;
-        if let Some(m) = metadata {
-            put = put.metadata(m).map_err(err)?;
-        }
-        put.execute().await.map_err(err)
+        self.write(key, value, metadata, None).await
     }
 
     async fn put_expiring(
@@ -57,15 +72,9 @@ impl Store for Kv<'_> {
         metadata: Option<&str>,
         ttl_secs: u64,
     ) -> Result<(), StoreError> {
-        let mut put = self
-            .kv()?
-            .put(key, value)
-            .map_err(err)?
-            .expiration_ttl(ttl_secs.max(60));
-        if let Some(m) = metadata {
-            put = put.metadata(m).map_err(err)?;
-        }
-        put.execute().await.map_err(err)
+        // KV's least expiration TTL is 60 s.
+        self.write(key, value, metadata, Some(ttl_secs.max(60)))
+            .await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {

@@ -17,6 +17,23 @@ use crate::proxy::{headers, Gate, JwksFetch, Outcome, ProxyConfig, ProxyRequest}
 thread_local! {
     /// One gate per isolate: bindings do not change within an isolate.
     static GATE: RefCell<Option<std::result::Result<Rc<Gate>, Problem>>> = const { RefCell::new(None) };
+    /// `ORIGIN`, read once per isolate like the gate.
+    static ORIGIN: RefCell<Option<Rc<str>>> = const { RefCell::new(None) };
+}
+
+/// The origin's base URL without a trailing `/`; empty when not configured.
+fn origin(env: &Env) -> Rc<str> {
+    if let Some(o) = ORIGIN.with(|o| o.borrow().clone()) {
+        return o;
+    }
+    let read: Rc<str> = env
+        .var("ORIGIN")
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .into();
+    ORIGIN.with(|o| *o.borrow_mut() = Some(Rc::clone(&read)));
+    read
 }
 
 /// The isolate's gate, if it was built already (for cache invalidation).
@@ -144,7 +161,7 @@ pub async fn handle(
         }
         Outcome::Forward(identity) => identity,
     };
-    let origin = env.var("ORIGIN").map(|v| v.to_string()).unwrap_or_default();
+    let origin = origin(env);
     if origin.is_empty() {
         return raw(problem_response(&Problem::new(
             500,
@@ -152,7 +169,7 @@ pub async fn handle(
             "the ORIGIN variable is not set",
         )));
     }
-    let mut target = format!("{}{path}", origin.trim_end_matches('/'));
+    let mut target = format!("{origin}{path}");
     if let Some(q) = query {
         target.push('?');
         target.push_str(q);
