@@ -55,7 +55,13 @@ fn decide(gate: &Gate, store: &MemoryStore, authorization: &str) -> bool {
         },
         NOW_MS,
     ));
-    matches!(d.outcome, Outcome::Forward(Some(_)))
+    matches!(
+        d.outcome,
+        Outcome::Forward(orgwarden::proxy::Forward {
+            identity: Some(_),
+            ..
+        })
+    )
 }
 
 fn bench(c: &mut Criterion) {

@@ -66,7 +66,13 @@ fn main() {
             },
             NOW_MS,
         ));
-        assert!(matches!(d.outcome, Outcome::Forward(Some(_))));
+        assert!(matches!(
+            d.outcome,
+            Outcome::Forward(orgwarden::proxy::Forward {
+                identity: Some(_),
+                ..
+            })
+        ));
     };
     let token = table["tokens"]["carol"]["token"].as_str().unwrap();
     let cached = format!("Bearer {token}");

@@ -12,7 +12,6 @@
 //! - [`store`]: the organization store's trait, key layout and in-memory store;
 //! - [`admin`]: admin operations on the store, authorized by rights;
 //! - [`api`]: the admin API over HTTP (routing, authentication, parsing), platform-free;
-//! - [`routes`]: the authorizing proxy's route rules: checked at load, most specific match.
 //!
 //! The core reads no clock, no randomness, no storage and no network: the
 //! time is passed in as Unix seconds, random bytes as arguments. Platform code
@@ -43,7 +42,6 @@ pub mod problem;
 pub mod proxy;
 pub mod rights;
 pub mod roles;
-pub mod routes;
 pub mod store;
 pub mod surface;
 pub mod token;

@@ -145,6 +145,9 @@ struct Expect {
     organizations: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rights: Option<RightSet>,
+    /// The path the origin receives, when it differs from the request's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
 }
 
 fn load() -> Table {
@@ -405,8 +408,14 @@ fn the_gate_gives_the_expected_answers() {
             let at = format!("{} ({round})", case.name);
             let e = &case.expect;
             match decision.outcome {
-                Outcome::Forward(identity) => {
+                Outcome::Forward(forward) => {
                     assert_eq!(e.status, 200, "{at}: forwarded");
+                    assert_eq!(
+                        &forward.path,
+                        e.path.as_ref().unwrap_or(&case.path),
+                        "{at}: the path the origin receives"
+                    );
+                    let identity = forward.identity;
                     match (identity, &e.subject) {
                         (None, None) => {}
                         (Some(id), Some(subject)) => {

@@ -10,6 +10,7 @@
 //!   "forward_credential": false,
 //!   "cache": {"ttl_seconds": 10, "capacity": 10000},
 //!   "debug": false,
+//!   "path": {"reject_dot_segments": false, "reject_empty_segments": false, "reject_encoded_unreserved": false},
 //!   "issuers": [{"issuer": "https://idp.example/", "audience": "https://api.example",
 //!                "tenant": "acme", "jwks_uri": "https://idp.example/.well-known/jwks.json"}],
 //!   "routes": [{"methods": ["GET"], "path": "/apps/{app}/**",
@@ -20,8 +21,9 @@
 
 use serde::Deserialize;
 
+use super::path::PathPolicy;
+use super::routes::{RouteTable, RuleDoc, Target};
 use crate::ids::TenantId;
-use crate::routes::{RouteTable, RuleDoc, Target};
 use crate::token::{Jwks, KeySet};
 
 /// Default lifetime of isolate cache entries, seconds.
@@ -45,6 +47,8 @@ struct Doc {
     cache: Option<CacheDoc>,
     #[serde(default)]
     debug: bool,
+    #[serde(default)]
+    path: PathPolicy,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +112,8 @@ pub struct ProxyConfig {
     pub cache_capacity: usize,
     /// `Server-Timing` and decision details on responses.
     pub debug: bool,
+    /// How strictly paths are read (only stricter than the default).
+    pub path: PathPolicy,
 }
 
 /// Why a configuration is refused.
@@ -200,6 +206,7 @@ impl ProxyConfig {
             cache_ttl_ms: i64::from(ttl) * 1000,
             cache_capacity: capacity,
             debug: doc.debug,
+            path: doc.path,
         })
     }
 }

@@ -30,6 +30,8 @@ use super::config::{IssuerConfig, IssuerKeys, ProxyConfig};
 use super::credential::{extract, Credential, CredentialError};
 use super::headers::Identity;
 use super::metrics::{HitMiss, Metrics};
+use super::path::{canonicalize, PathError};
+use super::routes::Target;
 use super::ttl::TtlCache;
 use crate::admin::api_keys::{self, ApiKey, Owner};
 use crate::admin::auth::org_claims;
@@ -41,7 +43,6 @@ use crate::decide::{EntityGrants, Principal, Subject};
 use crate::ids::{validate_id, OrgId, TenantId, UserId};
 use crate::problem::Problem;
 use crate::rights::RightSet;
-use crate::routes::Target;
 use crate::store::{keys, ListPage, Store, StoreError};
 use crate::token::claims::{ExternalClaims, API_KEY_SUBJECT_PREFIX};
 use crate::token::{KeySet, TokenCache, TokenError, Verifier, VerifyOptions};
@@ -145,11 +146,20 @@ impl Denial {
     }
 }
 
+/// What a request that passes is forwarded as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forward {
+    /// The canonical path the rules read: the origin receives exactly this.
+    pub path: String,
+    /// The identity to vouch for; `None` on public routes.
+    pub identity: Option<Identity>,
+}
+
 /// The decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// Forward; with the identity to vouch for, `None` on public routes.
-    Forward(Option<Identity>),
+    /// Forward.
+    Forward(Forward),
     /// Refuse.
     Deny(Denial),
 }
@@ -348,8 +358,10 @@ impl Gate {
         m.requests += 1;
         m.kv_reads += trace.kv_reads;
         match &outcome {
-            Outcome::Forward(Some(_)) => m.allowed += 1,
-            Outcome::Forward(None) => m.public += 1,
+            Outcome::Forward(Forward {
+                identity: Some(_), ..
+            }) => m.allowed += 1,
+            Outcome::Forward(Forward { identity: None, .. }) => m.public += 1,
             Outcome::Deny(d) => m.deny(d.code),
         }
         Decision { outcome, trace }
@@ -363,10 +375,12 @@ impl Gate {
         now_ms: i64,
         trace: &mut Trace,
     ) -> Step<Outcome> {
+        let path = canonicalize(req.path, &self.config.path).map_err(path_denial)?;
         let m = self
             .config
             .routes
-            .find(req.method, req.path)
+            .find(req.method, &path)
+            .map_err(path_denial)?
             .ok_or_else(|| {
                 Denial::new(
                     404,
@@ -376,7 +390,10 @@ impl Gate {
             })?;
         trace.rule = Some(m.rule.path.clone());
         let Target::Entity { kind, rights, .. } = &m.rule.target else {
-            return Ok(Outcome::Forward(None));
+            return Ok(Outcome::Forward(Forward {
+                path: path.path,
+                identity: None,
+            }));
         };
         let tenant = match (&m.tenant, &self.config.default_tenant) {
             (Some(t), _) => TenantId::new(t)
@@ -427,12 +444,15 @@ impl Gate {
                 ),
             )
         })?;
-        Ok(Outcome::Forward(Some(Identity {
-            subject: caller.id,
-            tenant: tenant.to_string(),
-            rights: held,
-            organizations: caller.organizations,
-        })))
+        Ok(Outcome::Forward(Forward {
+            path: path.path,
+            identity: Some(Identity {
+                subject: caller.id,
+                tenant: tenant.to_string(),
+                rights: held,
+                organizations: caller.organizations,
+            }),
+        }))
     }
 
     fn own_verifier(&self, tenant: &TenantId) -> Rc<Verifier> {
@@ -519,6 +539,30 @@ impl Gate {
                 "token_revoked",
                 "the token was revoked: the user's memberships, roles or state changed since it was issued",
             ));
+        }
+        if claims.orgs_incomplete {
+            // The token's size budget left memberships out: read them all
+            // through the same cached path as a key's user.
+            let user = claims.user().ok_or_else(|| {
+                Denial::unauthorized("token_malformed", "the token's subject is not a user")
+            })?;
+            let entry = self.user(store, tenant, &user, now_ms).await?;
+            if !entry.active {
+                return Err(Denial::unauthorized(
+                    "token_revoked",
+                    "the token's user is suspended or deleted",
+                ));
+            }
+            return Ok(Caller {
+                subject: Subject::new(
+                    Principal::User(user),
+                    entry.orgs.iter().cloned(),
+                    claims.adm,
+                    claims.rights,
+                ),
+                id: claims.sub.clone(),
+                organizations: entry.orgs.iter().map(|(o, _)| o.clone()).collect(),
+            });
         }
         Ok(Caller {
             subject,
@@ -852,6 +896,10 @@ fn external_verifier(c: &IssuerConfig, keys: KeySet) -> Verifier {
         keys,
         VerifyOptions::new(c.issuer.clone(), c.audience.clone()),
     )
+}
+
+fn path_denial(e: PathError) -> Denial {
+    Denial::new(400, e.code(), e.message())
 }
 
 fn credential_denial(e: CredentialError) -> Denial {

@@ -8,6 +8,8 @@
 //! - [`gate`]: the decision, its caches and the revocation check;
 //! - [`headers`]: what the origin receives;
 //! - [`metrics`]: counters per isolate;
+//! - [`path`]: the one canonical reading of a path, for the rules and the origin;
+//! - [`routes`]: the route rules: checked at load, most specific match;
 //! - [`ttl`]: the bounded, expiring cache the gate's caches are made of.
 
 pub mod config;
@@ -15,8 +17,10 @@ pub mod credential;
 pub mod gate;
 pub mod headers;
 pub mod metrics;
+pub mod path;
+pub mod routes;
 pub mod ttl;
 
 pub use config::ProxyConfig;
-pub use gate::{Decision, Denial, Gate, JwksFetch, NoFetch, Outcome, ProxyRequest, Trace};
+pub use gate::{Decision, Denial, Forward, Gate, JwksFetch, NoFetch, Outcome, ProxyRequest, Trace};
 pub use headers::Identity;

@@ -2,6 +2,7 @@
 // with the bindings wrangler.toml declares: a real, in-memory KV namespace,
 // the vars, and secrets made up per test run.
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { generateKeyPairSync, createHash, createPrivateKey, sign as edSign, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -66,4 +67,26 @@ export function mintToken(privateJwk, sub, { base, tenant = 'acme', kid = privat
   const body = { iss: `${base}/t/${tenant}`, aud: base, sub, tid: tenant, jti: randomUUID(), iat: now + 1, exp: now + 900, ...given };
   const input = `${b64({ alg: 'EdDSA', kid, typ: 'at+jwt' })}.${b64(body)}`;
   return `${input}.${edSign(null, Buffer.from(input), key).toString('base64url')}`;
+}
+
+/**
+ * A raw HTTP/1.1 request to the worker's own port, the path sent byte for
+ * byte as given (Fetch clients resolve dot segments and drop `Connection`):
+ * what an attacker's client sends. Answers {status, headers, text, body}.
+ */
+export async function rawRequest(mf, method, path, headers = {}, body) {
+  const base = new URL(await mf.ready);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: base.hostname, port: base.port, method, path, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => {
+        const json = (res.headers['content-type'] ?? '').includes('json') && text ? JSON.parse(text) : undefined;
+        resolve({ status: res.statusCode, headers: res.headers, text, body: json });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -148,7 +148,7 @@ pub async fn handle(
         }
         parts.join(", ")
     };
-    let identity = match &decision.outcome {
+    let forward = match &decision.outcome {
         Outcome::Deny(d) => {
             let mut r = problem_response(&d.problem())?;
             if let Some(h) = &d.www_authenticate {
@@ -159,7 +159,7 @@ pub async fn handle(
             }
             return Ok(r.into());
         }
-        Outcome::Forward(identity) => identity,
+        Outcome::Forward(forward) => forward,
     };
     let origin = origin(env);
     if origin.is_empty() {
@@ -169,7 +169,8 @@ pub async fn handle(
             "the ORIGIN variable is not set",
         )));
     }
-    let mut target = format!("{origin}{path}");
+    // The canonical path the rules read, never the path as received.
+    let mut target = format!("{origin}{}", forward.path);
     if let Some(q) = query {
         target.push('?');
         target.push_str(q);
@@ -193,7 +194,7 @@ pub async fn handle(
     for name in headers::dropped(pairs, gate.config().forward_credential) {
         out_headers.delete(&name)?;
     }
-    if let Some(id) = identity {
+    if let Some(id) = &forward.identity {
         for (name, value) in id.headers() {
             out_headers.set(name, &value)?;
         }

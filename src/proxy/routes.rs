@@ -10,9 +10,17 @@
 //! pattern that ends beats one that continues with `**`. Two rules whose
 //! patterns have the same shape and share a method can never be ordered, so
 //! such a configuration is refused at load.
+//!
+//! Rules read the canonical path ([`super::path`]), case-sensitively. A
+//! request that reaches a broad rule only because it spells a more specific
+//! rule's literal differently — another case (`DEVICES`) or an extension
+//! (`devices.json`), which frameworks commonly route to the same handler —
+//! is refused (400 `path_ambiguous`) rather than passed under the broad
+//! rule's weaker rights.
 
 use serde::Deserialize;
 
+use super::path::{CanonicalPath, PathError};
 use crate::admin::entities::EntityKind;
 use crate::ids::validate_id;
 use crate::rights::RightSet;
@@ -73,6 +81,8 @@ pub struct Rule {
     pub tenant: Option<IdSource>,
     /// The pattern as written, for messages and metrics.
     pub path: String,
+    /// Whether requests may carry `;` path parameters here.
+    pub path_parameters: bool,
 }
 
 /// A rule as written in the configuration document.
@@ -89,6 +99,8 @@ pub struct RuleDoc {
     rights: Vec<String>,
     #[serde(default)]
     tenant: Option<String>,
+    #[serde(default)]
+    path_parameters: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,12 +159,26 @@ fn parse_pattern(path: &str) -> Result<Vec<Segment>, String> {
             return Err("empty segment (//) or trailing /".into());
         } else if part.contains(['{', '}', '*']) {
             return Err(format!("segment {part:?} mixes a literal with {{}} or *"));
+        } else if !is_canonical_literal(part) {
+            return Err(format!(
+                "segment {part:?} is not a canonical path segment (no . or .., ;, \\, %2F or encoded unreserved characters; other escapes in upper case)"
+            ));
         } else {
             Segment::Literal((*part).to_owned())
         };
         out.push(seg);
     }
     Ok(out)
+}
+
+/// Whether a literal reads the same after canonicalization, so that a
+/// request can match it exactly.
+fn is_canonical_literal(part: &str) -> bool {
+    let policy = super::path::PathPolicy::default();
+    matches!(
+        super::path::canonicalize(&format!("/{part}"), &policy),
+        Ok(c) if c.path.strip_prefix('/') == Some(part) && !c.has_parameters()
+    )
 }
 
 /// A fixed ID or a `{param}` the pattern has.
@@ -265,6 +291,7 @@ impl RouteTable {
                 target,
                 tenant,
                 path: r.path,
+                path_parameters: r.path_parameters,
             };
             if let Some(other) = rules.iter().find(|o| {
                 shape(&o.pattern) == shape(&rule.pattern)
@@ -285,44 +312,67 @@ impl RouteTable {
         &self.rules
     }
 
-    /// The most specific rule for a request; `None` means 404.
-    pub fn find(&self, method: &str, path: &str) -> Option<RouteMatch<'_>> {
-        // One trailing slash is tolerated; an empty segment inside (`//`) is
-        // refused, so the origin never sees a path the rules read differently.
-        let rest = path.strip_prefix('/')?;
-        let rest = rest.strip_suffix('/').unwrap_or(rest);
-        let segments: Vec<&str> = if rest.is_empty() {
-            Vec::new()
-        } else {
-            rest.split('/').collect()
-        };
+    /// The most specific rule for a request on its canonical path; `None`
+    /// means 404. Refused: `;` parameters where the rule does not take them,
+    /// and a look-alike of a more specific rule's literal.
+    pub fn find(
+        &self,
+        method: &str,
+        path: &CanonicalPath,
+    ) -> Result<Option<RouteMatch<'_>>, PathError> {
+        let segments = path.segments();
+        // An empty segment (a `;x` alone) matches nothing.
         if segments.iter().any(|s| s.is_empty()) {
-            return None;
+            return Ok(None);
         }
         let method = method.to_ascii_uppercase();
-        self.rules
-            .iter()
-            .filter(|r| r.methods.contains(&method))
-            .filter_map(|r| bind(&r.pattern, &segments).map(|params| (r, params)))
-            .min_by(|(a, _), (b, _)| precedence(&a.pattern).cmp(&precedence(&b.pattern)))
-            .map(|(rule, params)| {
-                let resolve = |source: &IdSource| match source {
-                    IdSource::Fixed(id) => Some(id.clone()),
-                    IdSource::Param(name) => params
-                        .iter()
-                        .find(|(n, _)| n == name)
-                        .map(|(_, v)| (*v).to_owned()),
-                };
-                RouteMatch {
-                    entity_id: match &rule.target {
-                        Target::Entity { id, .. } => resolve(id),
-                        Target::Public => None,
-                    },
-                    tenant: rule.tenant.as_ref().and_then(resolve),
-                    rule,
-                }
-            })
+        let best = |eq: fn(&str, &str) -> bool| {
+            self.rules
+                .iter()
+                .filter(|r| r.methods.contains(&method))
+                .filter_map(|r| bind(&r.pattern, &segments, eq).map(|params| (r, params)))
+                .min_by(|(a, _), (b, _)| precedence(&a.pattern).cmp(&precedence(&b.pattern)))
+        };
+        let Some((rule, params)) = best(|literal, segment| literal == segment) else {
+            return Ok(None);
+        };
+        if let Some((alike, _)) = best(looks_alike) {
+            if precedence(&alike.pattern) < precedence(&rule.pattern) {
+                return Err(PathError::Ambiguous);
+            }
+        }
+        if path.has_parameters() && !rule.path_parameters {
+            return Err(PathError::Parameters);
+        }
+        let resolve = |source: &IdSource| match source {
+            IdSource::Fixed(id) => Some(id.clone()),
+            IdSource::Param(name) => params
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| (*v).to_owned()),
+        };
+        Ok(Some(RouteMatch {
+            entity_id: match &rule.target {
+                Target::Entity { id, .. } => resolve(id),
+                Target::Public => None,
+            },
+            tenant: rule.tenant.as_ref().and_then(resolve),
+            rule,
+        }))
     }
+}
+
+/// Whether a request segment could be read as a literal by a framework
+/// that ignores case or an extension: equal after lower-casing and cutting
+/// at the first `.` that does not start the segment.
+fn looks_alike(literal: &str, segment: &str) -> bool {
+    fn stem(s: &str) -> &str {
+        match s.get(1..).and_then(|rest| rest.find('.')) {
+            Some(i) => s.get(..=i).unwrap_or(s),
+            None => s,
+        }
+    }
+    stem(literal).eq_ignore_ascii_case(stem(segment))
 }
 
 /// Compared from the left: the pattern's end (0) before a literal (1), a
@@ -335,14 +385,19 @@ fn precedence(pattern: &[Segment]) -> Vec<u8> {
         .collect()
 }
 
-/// Matches `segments` against `pattern`; the parameters on success.
-fn bind<'p, 's>(pattern: &'p [Segment], segments: &[&'s str]) -> Option<Vec<(&'p str, &'s str)>> {
+/// Matches `segments` against `pattern`, literals compared with `eq`; the
+/// parameters on success.
+fn bind<'p, 's>(
+    pattern: &'p [Segment],
+    segments: &[&'s str],
+    eq: fn(&str, &str) -> bool,
+) -> Option<Vec<(&'p str, &'s str)>> {
     let mut params = Vec::new();
     for (i, seg) in pattern.iter().enumerate() {
         match seg {
             Segment::Rest => return Some(params),
             Segment::Literal(l) => {
-                if segments.get(i) != Some(&l.as_str()) {
+                if !segments.get(i).is_some_and(|s| eq(l, s)) {
                     return None;
                 }
             }
@@ -355,6 +410,7 @@ fn bind<'p, 's>(pattern: &'p [Segment], segments: &[&'s str]) -> Option<Vec<(&'p
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proxy::path::{canonicalize, PathPolicy};
     use crate::rights::Right;
 
     const RULES: &str = r#"{"routes": [
@@ -373,8 +429,16 @@ mod tests {
 
     fn found(method: &str, path: &str) -> Option<(String, Option<String>)> {
         let t = table();
-        t.find(method, path)
+        let path = canonicalize(path, &PathPolicy::default()).ok()?;
+        t.find(method, &path)
+            .unwrap()
             .map(|m| (m.rule.path.clone(), m.entity_id))
+    }
+
+    fn refused(method: &str, path: &str) -> &'static str {
+        let t = RouteTable::from_json(RULES_WITH_PARAMS).unwrap();
+        let path = canonicalize(path, &PathPolicy::default()).unwrap();
+        t.find(method, &path).unwrap_err().code()
     }
 
     #[test]
@@ -418,7 +482,11 @@ mod tests {
         assert_eq!(found("GET", "/unknown"), None);
         assert_eq!(found("GET", "/gateways/gw1/traffic/extra"), None);
         assert_eq!(found("GET", "no-slash"), None);
-        assert_eq!(found("GET", "/apps//devices"), None, "empty segment");
+        assert_eq!(
+            found("GET", "/apps//billing/devices"),
+            Some(("/apps/{app}/devices".into(), Some("billing".into()))),
+            "empty segments are merged"
+        );
         assert_eq!(
             found("GET", "/apps/billing/devices/"),
             Some(("/apps/{app}/devices".into(), Some("billing".into()))),
@@ -426,10 +494,77 @@ mod tests {
         );
     }
 
+    const RULES_WITH_PARAMS: &str = r#"{"routes": [
+        {"methods": ["GET"], "path": "/apps/{app}/**", "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_APPLICATION_INFO"]},
+        {"methods": ["GET"], "path": "/apps/{app}/devices", "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_APPLICATION_DEVICES_READ"]},
+        {"methods": ["GET"], "path": "/legacy/**", "public": true, "path_parameters": true},
+        {"methods": ["GET"], "path": "/static/**", "public": true}
+    ]}"#;
+
+    #[test]
+    fn look_alikes_of_a_more_specific_literal_are_refused() {
+        for path in [
+            "/apps/billing/DEVICES",
+            "/apps/billing/Devices",
+            "/apps/billing/devices.json",
+            "/apps/billing/DEVICES.xml",
+        ] {
+            assert_eq!(refused("GET", path), "path_ambiguous", "{path}");
+        }
+        assert_eq!(
+            refused("GET", "/apps/billing/devices;x=1"),
+            "path_parameters"
+        );
+        assert_eq!(
+            refused("GET", "/static/app.js;jsessionid=1"),
+            "path_parameters"
+        );
+        let t = RouteTable::from_json(RULES_WITH_PARAMS).unwrap();
+        let ok = |p: &str| {
+            let c = canonicalize(p, &PathPolicy::default()).unwrap();
+            t.find("GET", &c).unwrap().map(|m| m.rule.path.clone())
+        };
+        assert_eq!(
+            ok("/legacy/page;jsessionid=1"),
+            Some("/legacy/**".into()),
+            "a rule may take parameters"
+        );
+        assert_eq!(ok("/apps/billing/settings"), Some("/apps/{app}/**".into()));
+        assert_eq!(
+            ok("/apps/billing/devices"),
+            Some("/apps/{app}/devices".into())
+        );
+        assert_eq!(
+            ok("/apps/billing/.devices"),
+            Some("/apps/{app}/**".into()),
+            "a leading dot is no extension"
+        );
+        assert_eq!(
+            ok("/apps/billing/devices-old"),
+            Some("/apps/{app}/**".into())
+        );
+    }
+
+    #[test]
+    fn literals_must_be_canonical() {
+        for bad in ["/a/%61", "/a/b;c", "/a/..", "/a/%2f", "/a/%e2%82%ac"] {
+            let rules = format!(
+                r#"{{"routes": [{{"methods": ["GET"], "path": "{bad}", "public": true}}]}}"#
+            );
+            let err = RouteTable::from_json(&rules).unwrap_err().0;
+            assert!(err.contains("canonical"), "{bad}: {err}");
+        }
+        assert!(RouteTable::from_json(
+            r#"{"routes": [{"methods": ["GET"], "path": "/a/%E2%82%AC/v1.0", "public": true}]}"#
+        )
+        .is_ok());
+    }
+
     #[test]
     fn rules_carry_their_rights() {
         let t = table();
-        let m = t.find("POST", "/gateways/gw1/traffic").unwrap();
+        let path = canonicalize("/gateways/gw1/traffic", &PathPolicy::default()).unwrap();
+        let m = t.find("POST", &path).unwrap().unwrap();
         assert_eq!(
             m.rule.target,
             Target::Entity {
