@@ -3,6 +3,8 @@
 //! identity orgwarden vouches for. Shared by every adapter (worker, gateway
 //! plugins), so they all forward the same thing.
 
+use std::collections::HashSet;
+
 use crate::ids::OrgId;
 use crate::rights::RightSet;
 
@@ -26,6 +28,29 @@ const HOP_BY_HOP: &[&str] = &[
 
 /// Headers that carry the caller's credential.
 const CREDENTIAL: &[&str] = &["authorization", "x-api-key"];
+
+/// Headers some frameworks read as a different method or path than the one
+/// the rules decided on: a GET authorized for INFO must not become a DELETE,
+/// nor `/public` become `/admin`, at an origin that honours them.
+const OVERRIDES: &[&str] = &[
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+    "x-original-url",
+    "x-rewrite-url",
+    "x-original-uri",
+];
+
+/// A header name as servers that fold `_` into `-` (CGI, WSGI, Rack) and
+/// ignore case read it: `X_Orgwarden_Subject` is `x-orgwarden-subject`.
+fn folded(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'_' => '-',
+            _ => char::from(b.to_ascii_lowercase()),
+        })
+        .collect()
+}
 
 /// Who the origin is told the caller is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,29 +88,35 @@ impl Identity {
     }
 }
 
-/// The names of the incoming headers to drop before forwarding: every
-/// `x-orgwarden-*`, hop-by-hop headers and those `Connection` names, and the
-/// credential unless it is to be forwarded.
+/// The names of the incoming headers to drop before forwarding, as they
+/// came: every header that reads as `x-orgwarden-*` (case ignored, `_` taken
+/// for `-`), hop-by-hop headers and those `Connection` names, method and
+/// URL override headers, and the credential unless it is to be forwarded.
+/// Linear in the number of headers and `Connection` names.
 pub fn dropped<'a>(
     incoming: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
     keep_credential: bool,
 ) -> Vec<String> {
-    let named_by_connection: Vec<String> = incoming
+    let named_by_connection: HashSet<String> = incoming
         .clone()
         .into_iter()
         .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
         .flat_map(|(_, v)| v.split(','))
-        .map(|t| t.trim().to_ascii_lowercase())
+        .map(|t| folded(t.trim()))
         .filter(|t| !t.is_empty())
         .collect();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut out: Vec<String> = Vec::new();
     for (name, _) in incoming {
+        let f = folded(name);
+        let drop = f.starts_with(IDENTITY_PREFIX)
+            || HOP_BY_HOP.contains(&f.as_str())
+            || OVERRIDES.contains(&f.as_str())
+            || named_by_connection.contains(&f)
+            || (!keep_credential && CREDENTIAL.contains(&f.as_str()));
         let lower = name.to_ascii_lowercase();
-        let drop = lower.starts_with(IDENTITY_PREFIX)
-            || HOP_BY_HOP.contains(&lower.as_str())
-            || named_by_connection.contains(&lower)
-            || (!keep_credential && CREDENTIAL.contains(&lower.as_str()));
-        if drop && !out.contains(&lower) {
+        if drop && !seen.contains(&lower) {
+            seen.insert(lower.clone());
             out.push(lower);
         }
     }
@@ -99,7 +130,9 @@ pub fn forwarded<'a>(
     identity: Option<&Identity>,
     keep_credential: bool,
 ) -> Vec<(String, String)> {
-    let drop = dropped(incoming.clone(), keep_credential);
+    let drop: HashSet<String> = dropped(incoming.clone(), keep_credential)
+        .into_iter()
+        .collect();
     let mut out: Vec<(String, String)> = incoming
         .into_iter()
         .filter(|(n, _)| !drop.contains(&n.to_ascii_lowercase()))
@@ -158,6 +191,42 @@ mod tests {
         );
         let kept = forwarded(incoming, None, true);
         assert!(kept.iter().any(|(n, _)| n == "authorization"));
+        // Look-alikes that CGI and WSGI fold into the identity headers, and
+        // overrides of the method or path the rules decided on.
+        let sneaky = [
+            ("x_orgwarden_subject", "root"),
+            ("X_ORGWARDEN-Rights", "RIGHT_ALL"),
+            ("X-HTTP-Method-Override", "DELETE"),
+            ("x_http_method", "DELETE"),
+            ("X-Method-Override", "DELETE"),
+            ("X-Original-URL", "/admin"),
+            ("x-rewrite-url", "/admin"),
+            ("x_api_key", "OWK.x"),
+            ("Connection", "X_Secret_Hop"),
+            ("x-secret-hop", "1"),
+            ("accept", "*/*"),
+        ];
+        let out = forwarded(sneaky, None, false);
+        assert_eq!(out, [("accept".to_owned(), "*/*".to_owned())]);
         assert!(!kept.iter().any(|(n, _)| n.starts_with(IDENTITY_PREFIX)));
+    }
+}
+
+#[cfg(test)]
+mod scale {
+    use super::*;
+
+    /// Many `Connection` names cost a hash set, not a scan per header: this
+    /// takes milliseconds even in a debug build (the old quadratic scan took
+    /// seconds here); a regression shows as a test that crawls.
+    #[test]
+    fn thousands_of_connection_names_stay_linear() {
+        let names: Vec<String> = (0..8000).map(|i| format!("x-h{i}")).collect();
+        let connection = names.join(", ");
+        let mut incoming: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1")).collect();
+        incoming.push(("connection", &connection));
+        incoming.push(("accept", "*/*"));
+        let out = forwarded(incoming.iter().copied(), None, false);
+        assert_eq!(out, [("accept".to_owned(), "*/*".to_owned())]);
     }
 }
