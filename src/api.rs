@@ -283,11 +283,25 @@ fn percent_decode(s: &str) -> Result<String, AdminError> {
 
 /// The query parameters, each known name at most once; unknown names are refused.
 fn parse_query(query: &str, known: &[&str]) -> Result<Vec<(String, String)>, AdminError> {
+    parse_pairs(query, known, true)
+}
+
+/// `application/x-www-form-urlencoded` pairs of `text`: each known name at
+/// most once; unknown names refused when `strict`, else skipped (RFC 6749
+/// section 3.2: a token endpoint ignores parameters it does not know).
+fn parse_pairs(
+    text: &str,
+    known: &[&str],
+    strict: bool,
+) -> Result<Vec<(String, String)>, AdminError> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let (k, v) = (percent_decode(k)?, percent_decode(v)?);
         if !known.contains(&k.as_str()) {
+            if !strict {
+                continue;
+            }
             return Err(AdminError::invalid(format!(
                 "unknown query parameter {k:?}; known: {}",
                 known.join(", ")
@@ -638,7 +652,7 @@ async fn token<S: Store>(
             error_description: "send the request as application/x-www-form-urlencoded".into(),
         });
     }
-    let form = match parse_query(
+    let form = match parse_pairs(
         req.body,
         &[
             "grant_type",
@@ -647,14 +661,16 @@ async fn token<S: Store>(
             "client_id",
             "client_secret",
             "scope",
+            "organization",
         ],
+        false,
     ) {
         Ok(f) => f,
         Err(e) => {
             return oauth_error(&OAuthError {
                 status: 400,
                 error: "invalid_request",
-                error_description: e.message,
+                error_description: e.message.replace("query parameter", "form parameter"),
             })
         }
     };
@@ -672,10 +688,18 @@ async fn token<S: Store>(
         now_ms: cfg.now_ms,
         ttl_secs,
         jti: &jti,
+        password_iterations: cfg.password_iterations,
     };
     let result = match param(&form, "grant_type") {
         Some("password") => match (param(&form, "username"), param(&form, "password")) {
-            (Some(u), Some(p)) => auth::password_grant(store, tenant, &issuer, u, p).await,
+            (Some(username), Some(password)) => {
+                let login = auth::PasswordLogin {
+                    username,
+                    password,
+                    organization: param(&form, "organization"),
+                };
+                auth::password_grant(store, tenant, &issuer, &login).await
+            }
             _ => Err(OAuthError {
                 status: 400,
                 error: "invalid_request",
@@ -693,7 +717,16 @@ async fn token<S: Store>(
                     text.split_once(':').map(|(_, secret)| secret.to_owned())
                 });
             match param(&form, "client_secret").map(str::to_owned).or(basic) {
-                Some(key) => auth::client_credentials_grant(store, tenant, &issuer, &key).await,
+                Some(key) => {
+                    auth::client_credentials_grant(
+                        store,
+                        tenant,
+                        &issuer,
+                        &key,
+                        param(&form, "organization"),
+                    )
+                    .await
+                }
                 None => Err(OAuthError::invalid_client(
                     "give the API key as client_secret or with HTTP Basic",
                 )),

@@ -13,7 +13,7 @@ use crate::ids::{OrgId, TenantId, UserId};
 use crate::password;
 use crate::store::{keys, Store};
 use crate::token::keys::SigningKeys;
-use crate::token::{sign, AccessClaims, Audience, OrgClaim};
+use crate::token::{sign, sign_within, AccessClaims, Audience, OrgClaim, TOKEN_BUDGET_BYTES};
 
 /// A successful token response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,17 +80,21 @@ pub struct Issuer<'a> {
     pub ttl_secs: i64,
     /// A fresh token ID.
     pub jti: &'a str,
+    /// PBKDF2 iterations of new password hashes: the work a sign-in of an
+    /// unknown user burns, so that it takes as long as a known one.
+    pub password_iterations: u32,
 }
 
-/// Every approved, live membership of `user`, as the `orgs` claim. Reads the
-/// user's reverse index and, per organization, its record and the membership
-/// (the grant); index entries without a membership are skipped.
+/// Every approved, live membership of `user`, as entries of the `orgs`
+/// claim, oldest membership first (the order the token budget keeps them
+/// in). Reads the user's reverse index and, per organization, its record and
+/// the membership (the grant); index entries without a membership are skipped.
 pub async fn org_claims<S: Store>(
     store: &S,
     tenant: &TenantId,
     user: &UserId,
     now_ms: i64,
-) -> Result<BTreeMap<OrgId, OrgClaim>, AdminError> {
+) -> Result<Vec<(OrgId, OrgClaim)>, AdminError> {
     let caller = Caller {
         principal: Principal::User(user.clone()),
         admin: false,
@@ -102,7 +106,7 @@ pub async fn org_claims<S: Store>(
         now_ms,
         caller: &caller,
     };
-    let mut orgs = BTreeMap::new();
+    let mut orgs = Vec::new();
     for l in store.list_all(&keys::user_orgs(tenant, user)).await? {
         let Ok(org) = OrgId::new(keys::last_component(&l.key)) else {
             continue;
@@ -119,42 +123,76 @@ pub async fn org_claims<S: Store>(
             super::records::Grant::Role(r) => Some(r),
             super::records::Grant::Rights(_) => None,
         };
-        orgs.insert(org, OrgClaim { role, rights });
+        orgs.push((m.created_at, org, OrgClaim { role, rights }));
     }
-    Ok(orgs)
+    orgs.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    Ok(orgs.into_iter().map(|(_, o, c)| (o, c)).collect())
 }
 
 /// The `password` grant: an approved user with the right password gets an
-/// access token carrying its approved memberships. Wrong user and wrong
-/// password give one answer, so the endpoint does not tell which IDs exist.
+/// access token carrying its approved memberships (as many as the token's
+/// size budget holds), or with `organization`, only that membership. Wrong
+/// user and wrong password give one answer after the same hashing work, so
+/// the endpoint tells neither by its answer nor by its time which IDs exist.
 pub async fn password_grant<S: Store>(
     store: &S,
     tenant: &TenantId,
     issuer: &Issuer<'_>,
-    username: &str,
-    password_text: &str,
+    login: &PasswordLogin<'_>,
 ) -> Result<TokenResponse, OAuthError> {
     let refused = || OAuthError::new("invalid_grant", "the username or password is wrong");
-    let user_id = UserId::new(username).map_err(|_| refused())?;
-    let stored = store
-        .get(&keys::password(tenant, &user_id))
-        .await
-        .map_err(AdminError::from)?;
-    let user: Option<User> = read(store, &keys::user(tenant, &user_id)).await?;
-    let (Some(stored), Some(user)) = (stored, user.filter(|u| u.deleted_at.is_none())) else {
+    let user_id = UserId::new(login.username).ok();
+    let (stored, user) = match &user_id {
+        Some(id) => (
+            store
+                .get(&keys::password(tenant, id))
+                .await
+                .map_err(AdminError::from)?,
+            read::<S, User>(store, &keys::user(tenant, id)).await?,
+        ),
+        None => (None, None),
+    };
+    let user = user.filter(|u| u.deleted_at.is_none());
+    let matches = match (&stored, &user) {
+        (Some(hash), Some(_)) => password::verify(login.password, hash).unwrap_or(false),
+        _ => {
+            // The same work as a real check, so the time tells nothing.
+            password::burn(login.password, issuer.password_iterations);
+            false
+        }
+    };
+    let (Some(user_id), Some(user), true) = (user_id, user, matches) else {
         return Err(refused());
     };
-    if !password::verify(password_text, &stored).unwrap_or(false) {
-        return Err(refused());
-    }
     if user.state != UserState::Approved {
         return Err(OAuthError::new(
             "invalid_grant",
             "the account is not approved",
         ));
     }
-    let orgs = org_claims(store, tenant, &user_id, issuer.now_ms).await?;
-    if super::revocations::born_revoked(store, tenant, &user_id, orgs.keys(), issuer.now_ms).await?
+    let mut orgs = org_claims(store, tenant, &user_id, issuer.now_ms).await?;
+    let active = match login.organization {
+        None => None,
+        Some(o) => {
+            let org = OrgId::new(o).ok();
+            orgs.retain(|(id, _)| Some(id) == org.as_ref());
+            if orgs.is_empty() {
+                return Err(OAuthError::new(
+                    "invalid_request",
+                    "`organization` names no organization this user is an approved member of",
+                ));
+            }
+            org
+        }
+    };
+    if super::revocations::born_revoked(
+        store,
+        tenant,
+        &user_id,
+        orgs.iter().map(|(o, _)| o),
+        issuer.now_ms,
+    )
+    .await?
     {
         return Err(OAuthError {
             status: 503,
@@ -165,7 +203,7 @@ pub async fn password_grant<S: Store>(
         });
     }
     let now = issuer.now_ms.div_euclid(1000);
-    let claims = AccessClaims {
+    let mut claims = AccessClaims {
         exp: now.saturating_add(issuer.ttl_secs),
         iat: now,
         nbf: None,
@@ -175,17 +213,40 @@ pub async fn password_grant<S: Store>(
         jti: issuer.jti.to_owned(),
         tid: tenant.clone(),
         client_id: None,
-        orgs,
+        orgs: BTreeMap::new(),
+        orgs_incomplete: false,
+        org_id: active,
         adm: user.admin,
         rights: None,
     };
-    let access_token =
-        sign(issuer.keys, &claims).map_err(|e| OAuthError::new("server_error", e.to_string()))?;
+    let access_token = sign_within(issuer.keys, &mut claims, orgs, TOKEN_BUDGET_BYTES)
+        .map_err(|e| OAuthError::new("server_error", e.to_string()))?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
         expires_in: issuer.ttl_secs,
     })
+}
+
+/// What a `password` grant presents.
+#[derive(Clone, Copy)]
+pub struct PasswordLogin<'a> {
+    /// `username`.
+    pub username: &'a str,
+    /// `password`.
+    pub password: &'a str,
+    /// `organization`: a token scoped to that one membership.
+    pub organization: Option<&'a str>,
+}
+
+impl core::fmt::Debug for PasswordLogin<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PasswordLogin")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .field("organization", &self.organization)
+            .finish()
+    }
 }
 
 /// The `client_credentials` grant: an API key (`OWK.<id>.<secret>`) gets a
@@ -197,12 +258,25 @@ pub async fn client_credentials_grant<S: Store>(
     tenant: &TenantId,
     issuer: &Issuer<'_>,
     key: &str,
+    organization: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let key = super::api_keys::authenticate(store, tenant, key, issuer.now_ms)
         .await?
         .ok_or_else(|| {
             OAuthError::invalid_client("the API key is unknown, wrong, expired or deleted")
         })?;
+    // A key's token acts as the key's owner; `organization` may only repeat
+    // an organization key's own organization.
+    let owner_org = match &key.owner {
+        super::api_keys::Owner::Organization(o) => Some(o.as_str()),
+        super::api_keys::Owner::User(_) => None,
+    };
+    if organization.is_some() && organization != owner_org {
+        return Err(OAuthError::new(
+            "invalid_request",
+            "`organization` may only name the organization an organization's API key belongs to",
+        ));
+    }
     let now = issuer.now_ms.div_euclid(1000);
     let mut exp = now.saturating_add(issuer.ttl_secs);
     if let Some(key_exp) = key.expires_at_ms {
@@ -219,6 +293,8 @@ pub async fn client_credentials_grant<S: Store>(
         tid: tenant.clone(),
         client_id: Some(key.id.clone()),
         orgs: BTreeMap::new(),
+        orgs_incomplete: false,
+        org_id: None,
         adm: false,
         rights: Some(key.rights),
     };

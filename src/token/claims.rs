@@ -9,6 +9,7 @@ use super::error::TokenError;
 use crate::decide::{Principal, Subject};
 use crate::ids::{OrgId, RoleId, TenantId, UserId};
 use crate::rights::RightSet;
+use crate::roles::BuiltinRole;
 
 /// `aud`: one string or an array of strings (RFC 7519 section 4.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,14 +32,62 @@ impl Audience {
 }
 
 /// One membership in the `orgs` claim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// On the wire (docs/tokens.md) a membership by a built-in role is compact:
+/// `{"role": "member"}`, its rights being the role's; a custom role or an
+/// explicit grant carries `rights` too. Either way a decoded claim holds
+/// the rights.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgClaim {
     /// The member's role in the org; absent for a membership granted as an
     /// explicit list of rights (The Things Stack's style).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<RoleId>,
     /// The role's rights at issue time, short form (`_ALL` kept short).
     pub rights: RightSet,
+}
+
+/// [`OrgClaim`] as written.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrgClaimWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    role: Option<RoleId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rights: Option<RightSet>,
+}
+
+fn builtin_rights(role: Option<&RoleId>) -> Option<RightSet> {
+    role.and_then(|r| BuiltinRole::from_id(r.as_str()))
+        .map(BuiltinRole::rights)
+}
+
+impl Serialize for OrgClaim {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let implied = builtin_rights(self.role.as_ref()) == Some(self.rights);
+        OrgClaimWire {
+            role: self.role.clone(),
+            rights: (!implied).then_some(self.rights),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for OrgClaim {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let wire = OrgClaimWire::deserialize(d)?;
+        let rights = match (wire.rights, builtin_rights(wire.role.as_ref())) {
+            (Some(r), _) | (None, Some(r)) => r,
+            (None, None) => {
+                return Err(serde::de::Error::custom(
+                    "a membership without `rights` names a built-in role",
+                ))
+            }
+        };
+        Ok(OrgClaim {
+            role: wire.role,
+            rights,
+        })
+    }
 }
 
 /// The claims of an orgwarden access token.
@@ -68,9 +117,18 @@ pub struct AccessClaims {
     /// For API-key tokens: the key ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    /// Every approved membership of the subject.
+    /// The subject's approved memberships: all of them, unless
+    /// `orgs_incomplete` says the token's size budget left some out.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub orgs: BTreeMap<OrgId, OrgClaim>,
+    /// Set when `orgs` holds only the memberships that fit the token's size
+    /// budget: deciders read the others from the store.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub orgs_incomplete: bool,
+    /// The active organization of a token asked for with `organization`:
+    /// `orgs` then holds that membership only, and is complete as such.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<OrgId>,
     /// Tenant admin.
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     pub adm: bool,

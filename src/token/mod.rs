@@ -11,6 +11,7 @@
 //! orgwarden's own (see [`verify::Verifier::verify`] for why).
 
 pub mod alg;
+pub mod budget;
 pub mod cache;
 pub mod claims;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod keys;
 pub mod sign;
 pub mod verify;
 
+pub use budget::{sign_within, TOKEN_BUDGET_BYTES};
 pub use cache::TokenCache;
 pub use claims::{AccessClaims, Audience, Claims, ExternalClaims, OrgClaim};
 pub use error::{KeyError, TokenError};
