@@ -267,18 +267,30 @@ pub async fn update<S: Store>(
 }
 
 /// `DELETE …/members/{userId}`: needs `RIGHT_ORGANIZATION_SETTINGS_MEMBERS`,
-/// every right the membership held, and an owner left afterwards. Deletes the
-/// membership (the grant) first and the reverse index entry last.
+/// every right the membership held, and an owner left afterwards. A member
+/// may always leave (`{userId}` its own ID) with a credential that may
+/// change its account (`RIGHT_USER_SETTINGS_BASIC`), except the last owner:
+/// otherwise anyone could tie anyone to organizations they cannot leave.
+/// Deletes the membership (the grant) first and the reverse index entry last.
 pub async fn remove<S: Store>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
     user: &UserId,
 ) -> Result<(), AdminError> {
     load(ctx, org).await?;
-    let held = require_manage(ctx, org).await?;
-    let m = read_member(ctx, org, user).await?;
+    let leaving = ctx.caller.user() == Some(user)
+        && Subject::new(ctx.caller.principal.clone(), [], false, ctx.caller.ceiling)
+            .ceiling()
+            .contains(Right::UserSettingsBasic);
+    let m = if leaving {
+        read_member(ctx, org, user).await?
+    } else {
+        let held = require_manage(ctx, org).await?;
+        let m = read_member(ctx, org, user).await?;
+        check_grant(held, membership_rights(ctx, &m).await?, RightSet::EMPTY)?;
+        m
+    };
     let before = membership_rights(ctx, &m).await?;
-    check_grant(held, before, RightSet::EMPTY)?;
     check_owners_after(ctx, org, user, before, RightSet::EMPTY).await?;
     revoking(
         ctx.store,
