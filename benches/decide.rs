@@ -10,10 +10,10 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use orgwarden::decide::{EntityGrants, Principal, Subject};
-use orgwarden::ids::{OrgId, UserId};
-use orgwarden::rights::{Right, RightSet};
-use orgwarden::roles::BuiltinRole;
+use orgwarden::core::decide::{EntityGrants, Principal, Subject};
+use orgwarden::core::ids::{OrgId, UserId};
+use orgwarden::core::rights::{Right, RightSet};
+use orgwarden::core::roles::BuiltinRole;
 
 fn org(i: usize) -> OrgId {
     OrgId::new(format!("customer-org-{i:05}")).unwrap()

@@ -13,10 +13,10 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use orgwarden::proxy::{headers, Gate, NoFetch, Outcome, ProxyConfig, ProxyRequest};
+use orgwarden::core::token::{sign, AccessClaims, SigningKeys};
+use orgwarden::proxy::{headers, Gate, Outcome, ProxyConfig, ProxyRequest};
 use orgwarden::store::memory::{block_on, MemoryStore};
 use orgwarden::store::Store;
-use orgwarden::token::{sign, AccessClaims, SigningKeys};
 use serde_json::Value;
 
 const NOW_MS: i64 = 1_800_000_000_000;
@@ -35,7 +35,7 @@ fn setup() -> (Value, MemoryStore, Gate, SigningKeys) {
     }
     let signing = SigningKeys::from_json(&table["signing_jwks"].to_string()).unwrap();
     let config = ProxyConfig::from_json(&table["config"].to_string()).unwrap();
-    let gate = Gate::new(
+    let gate = Gate::with_keys(
         config,
         table["base_url"].as_str().unwrap(),
         signing.verification_keys(),
@@ -45,8 +45,7 @@ fn setup() -> (Value, MemoryStore, Gate, SigningKeys) {
 
 fn decide(gate: &Gate, store: &MemoryStore, authorization: &str) -> bool {
     let d = block_on(gate.authorize(
-        store,
-        &NoFetch,
+        &orgwarden::store::facts::StoreFacts::new(store),
         &ProxyRequest {
             method: "GET",
             path: "/apps/billing/devices",
@@ -106,7 +105,7 @@ fn bench(c: &mut Criterion) {
     let identity = headers::Identity {
         subject: "carol".into(),
         tenant: "acme".into(),
-        rights: orgwarden::rights::RightSet::from_names([
+        rights: orgwarden::core::rights::RightSet::from_names([
             "RIGHT_APPLICATION_INFO",
             "RIGHT_APPLICATION_DEVICES_READ",
         ])

@@ -14,10 +14,10 @@ use std::hint::black_box;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ed25519_dalek::Signature;
-use orgwarden::token::alg::verify_strict_fast;
-use orgwarden::token::keys::SigningKeys;
-use orgwarden::token::verify::signing_input;
-use orgwarden::token::{sign, AccessClaims, TokenCache, Verifier, VerifyOptions};
+use orgwarden::core::token::alg::verify_strict_fast;
+use orgwarden::core::token::keys::SigningKeys;
+use orgwarden::core::token::verify::signing_input;
+use orgwarden::core::token::{sign, AccessClaims, TokenCache, Verifier, VerifyOptions};
 use serde_json::json;
 
 const ISS: &str = "https://api.example.com/t/acme";

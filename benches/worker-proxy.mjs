@@ -149,7 +149,7 @@ async function run(name, base, headersFor, warmMs = 1000, path = PATH, pid = nul
     rps: latencies.length / elapsed,
     p50: q(0.5),
     p99: q(0.99),
-    kvPerRequest: decided > 0 ? (after.kv_reads - before.kv_reads) / decided : null,
+    kvPerRequest: decided > 0 ? (after.fact_fetches - before.fact_fetches) / decided : null,
     tokenHits: after.token_cache.hits - before.token_cache.hits,
     cpuUs,
   };

@@ -4,11 +4,11 @@
 //!
 //! Run: `cargo run --example decide`
 
-use orgwarden::decide::{EntityGrants, Subject};
-use orgwarden::ids::{OrgId, UserId};
-use orgwarden::rights::{Right, RightSet};
-use orgwarden::token::keys::SigningKeys;
-use orgwarden::token::{sign, AccessClaims, Verifier, VerifyOptions};
+use orgwarden::core::decide::{EntityGrants, Subject};
+use orgwarden::core::ids::{OrgId, UserId};
+use orgwarden::core::rights::{Right, RightSet};
+use orgwarden::core::token::keys::SigningKeys;
+use orgwarden::core::token::{sign, AccessClaims, Verifier, VerifyOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = 1_800_000_000; // the core never reads the clock: callers pass it in

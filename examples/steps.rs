@@ -12,10 +12,10 @@
 
 use std::time::Instant;
 
-use orgwarden::proxy::{Gate, NoFetch, Outcome, ProxyConfig, ProxyRequest};
+use orgwarden::core::token::{sign, AccessClaims, SigningKeys, Verifier, VerifyOptions};
+use orgwarden::proxy::{Gate, Outcome, ProxyConfig, ProxyRequest};
 use orgwarden::store::memory::{block_on, MemoryStore};
 use orgwarden::store::Store;
-use orgwarden::token::{sign, AccessClaims, SigningKeys, Verifier, VerifyOptions};
 use serde_json::Value;
 
 const TABLE: &str = include_str!("../tests/cases/requests.json");
@@ -53,11 +53,10 @@ fn main() {
     let signing = SigningKeys::from_json(&table["signing_jwks"].to_string()).unwrap();
     let base = table["base_url"].as_str().unwrap();
     let config = ProxyConfig::from_json(&table["config"].to_string()).unwrap();
-    let gate = Gate::new(config, base, signing.verification_keys());
+    let gate = Gate::with_keys(config, base, signing.verification_keys());
     let decide = |authorization: &str| {
         let d = block_on(gate.authorize(
-            &store,
-            &NoFetch,
+            &orgwarden::store::facts::StoreFacts::new(&store),
             &ProxyRequest {
                 method: "GET",
                 path: "/apps/billing/devices",

@@ -33,17 +33,11 @@
 //! material is redacted in `Debug` and wiped on drop; no error message echoes
 //! a token or a key.
 
-pub mod admin;
-pub mod api;
-pub mod decide;
-pub mod ids;
-pub mod password;
-pub mod problem;
-pub mod proxy;
-pub mod rights;
-pub mod roles;
-pub mod store;
-pub mod surface;
-pub mod token;
-
 pub mod adapters;
+pub mod admin;
+pub mod auth;
+pub mod core;
+pub mod http;
+pub mod model;
+pub mod proxy;
+pub mod store;

@@ -10,12 +10,12 @@
 
 use orgwarden::admin::members::{self, MemberGrant};
 use orgwarden::admin::orgs::{self, CreateOrg, OrgFilter};
-use orgwarden::admin::records::{User, UserState};
-use orgwarden::admin::{rights_on_org, write, AdminError, Caller, Ctx, Paging};
-use orgwarden::decide::Principal;
-use orgwarden::ids::{OrgId, TenantId, UserId};
-use orgwarden::rights::{Right, RightSet};
+use orgwarden::admin::{rights_on_org, AdminError, Caller, Ctx, Paging};
+use orgwarden::core::ids::{OrgId, TenantId, UserId};
+use orgwarden::core::rights::{Right, RightSet};
+use orgwarden::model::records::{User, UserState};
 use orgwarden::store::memory::{block_on, MemoryStore};
+use orgwarden::store::plan::{commit, Plan};
 use orgwarden::store::{keys, Store};
 
 const NOW: i64 = 1_800_000_000_123;
@@ -30,18 +30,29 @@ fn oid(s: &str) -> OrgId {
     OrgId::new(s).unwrap()
 }
 fn user(s: &str) -> Caller {
-    Caller {
-        principal: Principal::User(uid(s)),
-        admin: false,
-        ceiling: None,
-    }
+    Caller::for_user(uid(s), false)
 }
 fn admin() -> Caller {
-    Caller {
-        principal: Principal::User(uid("root")),
-        admin: true,
-        ceiling: None,
-    }
+    Caller::for_user(uid("root"), true)
+}
+
+/// Plans a write operation and commits its plan to the context's store, in
+/// order: what a KV-only deployment does.
+macro_rules! exec {
+    // A match keeps the temporaries of `$ctx` alive to its end.
+    ($op:path, $ctx:expr $(, $arg:expr)* $(,)?) => {
+        match $ctx {
+            ctx => {
+                let mut plan = Plan::new();
+                match block_on($op(ctx, &mut plan $(, $arg)*)) {
+                    Ok(v) => block_on(commit(ctx.store, &plan))
+                        .map(|()| v)
+                        .map_err(AdminError::from),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    };
 }
 
 struct World {
@@ -78,7 +89,12 @@ impl World {
                 .put(&keys::id(&self.tenant, id), "user", None)
                 .await
                 .unwrap();
-            write(&self.store, &keys::user(&self.tenant, &uid(id)), &u, None)
+            self.store
+                .put(
+                    &keys::user(&self.tenant, &uid(id)),
+                    &serde_json::to_string(&u).unwrap(),
+                    None,
+                )
                 .await
                 .unwrap();
         });
@@ -97,8 +113,9 @@ impl World {
         &self,
         caller: &Caller,
         id: &str,
-    ) -> Result<orgwarden::admin::records::Organization, AdminError> {
-        block_on(orgs::create(
+    ) -> Result<orgwarden::model::records::Organization, AdminError> {
+        exec!(
+            orgs::create,
             &self.ctx(caller),
             CreateOrg {
                 id: id.into(),
@@ -106,7 +123,7 @@ impl World {
                 description: String::new(),
                 owner: None,
             },
-        ))
+        )
     }
 
     fn add(
@@ -116,7 +133,8 @@ impl World {
         member: &str,
         role: &str,
     ) -> Result<members::MemberView, AdminError> {
-        block_on(members::add(
+        exec!(
+            members::add,
             &self.ctx(caller),
             &oid(org),
             MemberGrant {
@@ -124,7 +142,7 @@ impl World {
                 role: Some(role.into()),
                 rights: None,
             },
-        ))
+        )
     }
 
     fn set_role(
@@ -134,7 +152,8 @@ impl World {
         member: &str,
         role: &str,
     ) -> Result<members::MemberView, AdminError> {
-        block_on(members::update(
+        exec!(
+            members::update,
             &self.ctx(caller),
             &oid(org),
             &uid(member),
@@ -143,11 +162,11 @@ impl World {
                 role: Some(role.into()),
                 rights: None,
             },
-        ))
+        )
     }
 
     fn remove(&self, caller: &Caller, org: &str, member: &str) -> Result<(), AdminError> {
-        block_on(members::remove(&self.ctx(caller), &oid(org), &uid(member)))
+        exec!(members::remove, &self.ctx(caller), &oid(org), &uid(member))
     }
 
     fn rights(&self, who: &str, org: &str) -> RightSet {
@@ -190,7 +209,8 @@ fn creating_checks_its_input_and_the_namespace() {
         "id_taken",
         "users and orgs share one namespace"
     );
-    let long = block_on(orgs::create(
+    let long = exec!(
+        orgs::create,
         &w.ctx(&c),
         CreateOrg {
             id: "x1".into(),
@@ -198,9 +218,10 @@ fn creating_checks_its_input_and_the_namespace() {
             description: String::new(),
             owner: None,
         },
-    ));
+    );
     assert_eq!(code(long), "invalid_request");
-    let nameless = block_on(orgs::create(
+    let nameless = exec!(
+        orgs::create,
         &w.ctx(&c),
         CreateOrg {
             id: "x1".into(),
@@ -208,9 +229,10 @@ fn creating_checks_its_input_and_the_namespace() {
             description: String::new(),
             owner: None,
         },
-    ));
+    );
     assert_eq!(code(nameless), "invalid_request");
-    let other_owner = block_on(orgs::create(
+    let other_owner = exec!(
+        orgs::create,
         &w.ctx(&c),
         CreateOrg {
             id: "x1".into(),
@@ -218,7 +240,7 @@ fn creating_checks_its_input_and_the_namespace() {
             description: String::new(),
             owner: Some("bob".into()),
         },
-    ));
+    );
     assert_eq!(code(other_owner), "insufficient_rights");
     assert!(
         w.store.keys().iter().all(|k| !k.contains("x1")),
@@ -233,10 +255,10 @@ fn a_deleted_orgs_id_stays_reserved() {
     let w = World::new();
     w.create_org(&user("alice"), "team-a").unwrap();
     assert_eq!(
-        code(block_on(orgs::delete(&w.ctx(&user("bob")), &oid("team-a")))),
+        code(exec!(orgs::delete, &w.ctx(&user("bob")), &oid("team-a"))),
         "insufficient_rights"
     );
-    let deleted = block_on(orgs::delete(&w.ctx(&user("alice")), &oid("team-a"))).unwrap();
+    let deleted = exec!(orgs::delete, &w.ctx(&user("alice")), &oid("team-a")).unwrap();
     assert!(deleted.deleted_at.is_some());
     assert_eq!(code(w.create_org(&user("bob"), "team-a")), "id_reserved");
     assert_eq!(
@@ -253,7 +275,8 @@ fn a_deleted_orgs_id_stays_reserved() {
 fn tenant_admins_create_with_or_without_an_owner() {
     let w = World::new();
     let a = admin();
-    block_on(orgs::create(
+    exec!(
+        orgs::create,
         &w.ctx(&a),
         CreateOrg {
             id: "ownerless".into(),
@@ -261,13 +284,14 @@ fn tenant_admins_create_with_or_without_an_owner() {
             description: String::new(),
             owner: None,
         },
-    ))
+    )
     .unwrap();
     assert!(
         w.rights("root", "ownerless").is_empty(),
         "no membership for the admin"
     );
-    block_on(orgs::create(
+    exec!(
+        orgs::create,
         &w.ctx(&a),
         CreateOrg {
             id: "carols".into(),
@@ -275,10 +299,11 @@ fn tenant_admins_create_with_or_without_an_owner() {
             description: String::new(),
             owner: Some("carol".into()),
         },
-    ))
+    )
     .unwrap();
     assert!(w.rights("carol", "carols").contains(Right::OrganizationAll));
-    let ghost = block_on(orgs::create(
+    let ghost = exec!(
+        orgs::create,
         &w.ctx(&a),
         CreateOrg {
             id: "g1".into(),
@@ -286,11 +311,13 @@ fn tenant_admins_create_with_or_without_an_owner() {
             description: String::new(),
             owner: Some("ghost".into()),
         },
-    ));
+    );
     assert_eq!(code(ghost), "invalid_request");
     // An org's API key cannot create orgs; a user key without the right cannot either.
     let key = Caller {
-        principal: Principal::Organization(oid("carols")),
+        id: "apikey:KEYCAROLSAAAAAAA".into(),
+        memberships: Vec::new(),
+        principal: orgwarden::core::decide::Principal::Organization(oid("carols")),
         admin: false,
         ceiling: Some(RightSet::EVERYTHING),
     };
@@ -339,7 +366,7 @@ fn an_admin_of_org_a_cannot_touch_org_b() {
         "insufficient_rights"
     );
     assert_eq!(
-        code(block_on(orgs::delete(&w.ctx(&user("bob")), &oid("team-b")))),
+        code(exec!(orgs::delete, &w.ctx(&user("bob")), &oid("team-b"))),
         "insufficient_rights"
     );
 }
@@ -365,7 +392,8 @@ fn granting_needs_what_is_granted() {
     assert_eq!(code(w.remove(&user("bob"), "team-a", "carol")), "ok");
     // Explicit rights: only what an organization can hold, only known names.
     let g = |rights: &[&str]| {
-        block_on(members::add(
+        exec!(
+            members::add,
             &w.ctx(&user("alice")),
             &oid("team-a"),
             MemberGrant {
@@ -373,7 +401,7 @@ fn granting_needs_what_is_granted() {
                 role: None,
                 rights: Some(rights.iter().map(|s| s.to_string()).collect()),
             },
-        ))
+        )
     };
     assert_eq!(code(g(&["RIGHT_USER_DELETE"])), "right_not_holdable");
     assert_eq!(code(g(&["RIGHT_NOPE"])), "unknown_right");
@@ -381,7 +409,8 @@ fn granting_needs_what_is_granted() {
         code(w.add(&user("alice"), "team-a", "dave", "billing")),
         "unknown_role"
     );
-    let both = block_on(members::add(
+    let both = exec!(
+        members::add,
         &w.ctx(&user("alice")),
         &oid("team-a"),
         MemberGrant {
@@ -389,7 +418,7 @@ fn granting_needs_what_is_granted() {
             role: Some("member".into()),
             rights: Some(vec![]),
         },
-    ));
+    );
     assert_eq!(code(both), "invalid_request");
     assert_eq!(code(g(&["RIGHT_APPLICATION_INFO"])), "ok");
     assert_eq!(
@@ -573,14 +602,15 @@ fn updating_an_org_needs_settings_basic() {
     w.create_org(&user("alice"), "team-a").unwrap();
     w.add(&user("alice"), "team-a", "bob", "member").unwrap();
     let rename = |who: &str, name: &str| {
-        block_on(orgs::update(
+        exec!(
+            orgs::update,
             &w.ctx(&user(who)),
             &oid("team-a"),
             UpdateOrg {
                 name: Some(name.into()),
                 description: None,
             },
-        ))
+        )
     };
     let e = rename("bob", "Hijacked").unwrap_err();
     assert_eq!(

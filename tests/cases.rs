@@ -16,9 +16,9 @@
 mod common;
 
 use common::{Mutate, SignWith};
-use orgwarden::rights::RightSet;
-use orgwarden::surface::{self, Grants, VerifyRequest};
-use orgwarden::token::keys::Jwks;
+use orgwarden::core::rights::RightSet;
+use orgwarden::core::surface::{self, Grants, VerifyRequest};
+use orgwarden::core::token::keys::Jwks;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -16,12 +16,13 @@ use std::collections::BTreeMap;
 
 use base64ct::Encoding;
 use common::{Mutate, SignWith};
-use orgwarden::admin::records::{
+use orgwarden::core::ids::{OrgId, RoleId, TenantId, UserId};
+use orgwarden::core::rights::RightSet;
+use orgwarden::model::records::{
     Grant, ListingMeta, Membership, OrgState, Organization, User, UserState,
 };
-use orgwarden::ids::{OrgId, RoleId, TenantId, UserId};
-use orgwarden::proxy::{Gate, NoFetch, Outcome, ProxyConfig, ProxyRequest};
-use orgwarden::rights::RightSet;
+use orgwarden::proxy::{Gate, Outcome, ProxyConfig, ProxyRequest};
+use orgwarden::store::facts::StoreFacts;
 use orgwarden::store::memory::{block_on, MemoryStore};
 use orgwarden::store::{keys, Store};
 use serde::{Deserialize, Serialize};
@@ -384,7 +385,7 @@ fn the_gate_gives_the_expected_answers() {
     let table = load();
     let (store, _) = seed(&table.store);
     let config = ProxyConfig::from_json(&table.config.to_string()).unwrap();
-    let gate = Gate::new(
+    let gate = Gate::with_keys(
         config,
         &table.base_url,
         common::trusted().verification_keys(),
@@ -395,8 +396,7 @@ fn the_gate_gives_the_expected_answers() {
         for case in &table.requests {
             let (authorization, api_key) = headers(&table, case.credential.as_deref());
             let decision = block_on(gate.authorize(
-                &store,
-                &NoFetch,
+                &StoreFacts::new(&store),
                 &ProxyRequest {
                     method: &case.method,
                     path: &case.path,
@@ -443,7 +443,7 @@ fn the_gate_gives_the_expected_answers() {
                     assert_eq!(d.missing, e.missing.map(RightSet::implied), "{at}: missing");
                     if d.status == 401 {
                         assert!(
-                            d.www_authenticate
+                            d.www_authenticate()
                                 .unwrap()
                                 .contains("error=\"invalid_token\""),
                             "{at}"
@@ -458,15 +458,16 @@ fn the_gate_gives_the_expected_answers() {
 // Gate behaviours on the table's store: caches, KV reads, revocation through
 // the admin operations, JWKS refresh, interleaved requests.
 
+use orgwarden::admin::command::{execute, Command};
 use orgwarden::admin::{Caller, Ctx};
-use orgwarden::decide::Principal;
-use orgwarden::proxy::{Decision, JwksFetch};
+use orgwarden::model::facts::{Fact, FactError, FactSource, Need};
+use orgwarden::proxy::Decision;
 use std::cell::Cell;
 use std::future::Future;
 
 fn gate_for(table: &Table, config: Value) -> Gate {
     let config = ProxyConfig::from_json(&config.to_string()).unwrap();
-    Gate::new(
+    Gate::with_keys(
         config,
         &table.base_url,
         common::trusted().verification_keys(),
@@ -475,8 +476,7 @@ fn gate_for(table: &Table, config: Value) -> Gate {
 
 fn ask(gate: &Gate, store: &impl Store, path: &str, authorization: &str, now_ms: i64) -> Decision {
     block_on(gate.authorize(
-        store,
-        &NoFetch,
+        &StoreFacts::new(store),
         &ProxyRequest {
             method: "GET",
             path,
@@ -504,7 +504,7 @@ fn at_steady_state_decisions_read_nothing_from_kv() {
     let first = ask(&gate, &store, "/apps/billing/devices", &alice, NOW_MS);
     assert_eq!(code(&first), "forward");
     assert_eq!(
-        first.trace.kv_reads, 2,
+        first.trace.fact_fetches, 2,
         "the epochs listing and the grants listing"
     );
     assert_eq!(first.trace.token_cached, Some(false));
@@ -519,7 +519,7 @@ fn at_steady_state_decisions_read_nothing_from_kv() {
             if i % 2 == 0 { &alice } else { &key },
             NOW_MS + i,
         );
-        assert_eq!(d.trace.kv_reads, 0);
+        assert_eq!(d.trace.fact_fetches, 0);
     }
     assert_eq!(store.calls(), before, "no KV call at all");
     let m = gate.metrics();
@@ -533,7 +533,7 @@ fn at_steady_state_decisions_read_nothing_from_kv() {
         &alice,
         NOW_MS + 10_001,
     );
-    assert_eq!(later.trace.kv_reads, 2);
+    assert_eq!(later.trace.fact_fetches, 2);
     assert_eq!(
         later.trace.token_cached,
         Some(true),
@@ -556,11 +556,7 @@ fn admin_changes_reach_the_gate_through_epochs_and_forget_tenant() {
         code(&ask(&gate, &store, "/apps/billing/devices", &carol, NOW_MS)),
         "forward"
     );
-    let root = Caller {
-        principal: Principal::User(UserId::new("root").unwrap()),
-        admin: true,
-        ceiling: None,
-    };
+    let root = Caller::for_user(UserId::new("root").unwrap(), true);
     let tenant = TenantId::new(TENANT).unwrap();
     let ctx = Ctx {
         store: &store,
@@ -568,17 +564,21 @@ fn admin_changes_reach_the_gate_through_epochs_and_forget_tenant() {
         now_ms: NOW_MS,
         caller: &root,
     };
-    block_on(orgwarden::admin::members::remove(
+    block_on(execute(
         &ctx,
-        &OrgId::new("platform").unwrap(),
-        &UserId::new("alice").unwrap(),
+        Command::RemoveMember {
+            org: OrgId::new("platform").unwrap(),
+            user: UserId::new("alice").unwrap(),
+        },
     ))
     .unwrap();
-    block_on(orgwarden::admin::entities::remove(
+    block_on(execute(
         &ctx,
-        orgwarden::admin::entities::EntityKind::Applications,
-        "billing",
-        &orgwarden::admin::entities::Who::User(UserId::new("carol").unwrap()),
+        Command::RemoveCollaborator {
+            kind: orgwarden::admin::entities::EntityKind::Applications,
+            id: "billing".into(),
+            who: orgwarden::admin::entities::Who::User(UserId::new("carol").unwrap()),
+        },
     ))
     .unwrap();
     // Within the TTL this gate still answers from its caches…
@@ -657,43 +657,50 @@ fn forget_tenant_drops_only_that_tenant() {
     assert_eq!(
         ask(&gate, &store, "/apps/billing/devices", &carol, NOW_MS)
             .trace
-            .kv_reads,
+            .fact_fetches,
         2
     );
     assert_eq!(
         ask(&gate, &store, "/apps/billing/devices", &carol, NOW_MS)
             .trace
-            .kv_reads,
+            .fact_fetches,
         0
     );
     gate.forget_tenant("globex");
     assert_eq!(
         ask(&gate, &store, "/apps/billing/devices", &carol, NOW_MS)
             .trace
-            .kv_reads,
+            .fact_fetches,
         0
     );
     gate.forget_tenant(TENANT);
     assert_eq!(
         ask(&gate, &store, "/apps/billing/devices", &carol, NOW_MS)
             .trace
-            .kv_reads,
+            .fact_fetches,
         2
     );
 }
 
-/// A JWKS endpoint that counts its fetches and can fail.
-struct Idp {
+/// A JWKS endpoint that counts its fetches and can fail, in front of the
+/// table's store for every other fact.
+struct Idp<'s> {
+    store: &'s MemoryStore,
     jwks: std::cell::RefCell<String>,
     fetches: Cell<u32>,
     up: Cell<bool>,
 }
 
-impl JwksFetch for Idp {
-    async fn fetch(&self, url: &str) -> Option<String> {
+impl FactSource for Idp<'_> {
+    async fn fetch(&self, need: &Need) -> Result<Fact, FactError> {
+        let Need::Jwks(url) = need else {
+            return StoreFacts::new(self.store).fetch(need).await;
+        };
         assert_eq!(url, "https://idp.example/jwks");
         self.fetches.set(self.fetches.get() + 1);
-        self.up.get().then(|| self.jwks.borrow().clone())
+        Ok(Fact::Jwks(
+            self.up.get().then(|| self.jwks.borrow().clone()),
+        ))
     }
 }
 
@@ -709,17 +716,17 @@ fn jwks_urls_are_fetched_on_unknown_kids_at_most_once_per_30_seconds() {
         let claims = serde_json::json!({"iss": "https://idp.example/", "aud": "https://api.example.com", "sub": "carol", "iat": 1_700_000_000, "exp": 2_000_000_000});
         format!(
             "Bearer {}",
-            orgwarden::token::sign(&idp_key(n), &claims).unwrap()
+            orgwarden::core::token::sign(&idp_key(n), &claims).unwrap()
         )
     };
     let idp = Idp {
+        store: &store,
         jwks: std::cell::RefCell::new(idp_key(1).verification_keys().to_jwks().to_json()),
         fetches: Cell::new(0),
         up: Cell::new(true),
     };
     let ask_idp = |t: &str, now: i64| {
         block_on(gate.authorize(
-            &store,
             &idp,
             &ProxyRequest {
                 method: "GET",
@@ -808,6 +815,7 @@ fn interleaved_requests_share_the_gate_without_conflict() {
     let table = load();
     let (store, keys) = seed(&table.store);
     let store = Yielding(&store);
+    let facts = StoreFacts::new(&store);
     let gate = gate_for(&table, table.config.clone());
     let creds: Vec<String> = vec![
         format!("Bearer {}", table.tokens["alice"].token),
@@ -826,7 +834,7 @@ fn interleaved_requests_share_the_gate_without_conflict() {
         .collect();
     let mut futures: Vec<_> = requests
         .iter()
-        .map(|r| Box::pin(gate.authorize(&store, &NoFetch, r, NOW_MS)))
+        .map(|r| Box::pin(gate.authorize(&facts, r, NOW_MS)))
         .collect();
     // Poll all of them round-robin until every one is done.
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());

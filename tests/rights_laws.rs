@@ -9,9 +9,9 @@
 
 use std::collections::BTreeSet;
 
-use orgwarden::decide::{EntityGrants, Principal, Subject};
-use orgwarden::ids::{OrgId, UserId};
-use orgwarden::rights::{Right, RightKind, RightSet};
+use orgwarden::core::decide::{EntityGrants, Principal, Subject};
+use orgwarden::core::ids::{OrgId, UserId};
+use orgwarden::core::rights::{Right, RightKind, RightSet};
 use proptest::prelude::*;
 
 fn right() -> impl Strategy<Value = Right> {

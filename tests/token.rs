@@ -9,10 +9,10 @@
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ed25519_dalek::Signer;
-use orgwarden::token::alg::StrictEd25519;
-use orgwarden::token::keys::SigningKeys;
-use orgwarden::token::verify::signing_input;
-use orgwarden::token::{sign, AccessClaims, KeySet, TokenCache, Verifier, VerifyOptions};
+use orgwarden::core::token::alg::StrictEd25519;
+use orgwarden::core::token::keys::SigningKeys;
+use orgwarden::core::token::verify::signing_input;
+use orgwarden::core::token::{sign, AccessClaims, KeySet, TokenCache, Verifier, VerifyOptions};
 use serde_json::json;
 
 const ISS: &str = "https://api.example.com/t/acme";
@@ -113,7 +113,7 @@ fn a_good_token_verifies_with_its_claims() {
         (v.claims.iat, v.claims.exp, v.kid.as_str()),
         (NOW, NOW + 900, "k1")
     );
-    let (header, _) = orgwarden::token::decode_unverified(&token).unwrap();
+    let (header, _) = orgwarden::core::token::decode_unverified(&token).unwrap();
     assert_eq!(
         header,
         json!({"alg": "EdDSA", "kid": "k1", "typ": "at+jwt"})

@@ -31,7 +31,7 @@ fn wit_parses_and_the_gateway_world_exports_tokens_and_rights() {
 /// The right names the interface talks about are the core's catalog.
 #[test]
 fn catalog_names_are_the_wire_names() {
-    let names: Vec<&str> = orgwarden::rights::Right::ALL_BY_NUMBER
+    let names: Vec<&str> = orgwarden::core::rights::Right::ALL_BY_NUMBER
         .iter()
         .map(|r| r.name())
         .collect();

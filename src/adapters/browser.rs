@@ -4,14 +4,14 @@
 //! and the clock is the page's (`Date.now()`), overridable per call.
 //!
 //! Nothing here decides on its own: every function is a translation of one in
-//! [`crate::surface`].
+//! [`crate::core::surface`].
 
 use js_sys::{Error, Reflect, JSON};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::surface::{self, Grants, SurfaceError, VerifyRequest};
+use crate::core::surface::{self, Grants, SurfaceError, VerifyRequest};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"

@@ -9,9 +9,9 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use chrono::{DateTime, SecondsFormat};
 use serde_json::{json, Value};
 
+use crate::core::token::keys::{Jwks, SigningKeys};
+use crate::core::token::{decode_unverified, sign, AccessClaims, KeySet, Verifier, VerifyOptions};
 use crate::proxy::ProxyConfig;
-use crate::token::keys::{Jwks, SigningKeys};
-use crate::token::{decode_unverified, sign, AccessClaims, KeySet, Verifier, VerifyOptions};
 
 /// Default lifetime of a signed token: 15 minutes.
 pub const DEFAULT_TTL_SECS: i64 = 15 * 60;

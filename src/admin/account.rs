@@ -4,10 +4,10 @@
 
 use serde::Serialize;
 
-use super::records::{Grant, Membership, Organization, User};
 use super::{membership_rights, read, AdminError, Ctx};
-use crate::ids::{OrgId, RoleId, UserId};
-use crate::rights::RightSet;
+use crate::core::ids::{OrgId, RoleId, UserId};
+use crate::core::rights::RightSet;
+use crate::model::records::{Grant, Membership, Organization, User};
 use crate::store::{keys, Store};
 
 /// One of the caller's memberships.

@@ -6,14 +6,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::records::{Membership, OrgState, Organization, User, UserState};
-use super::{membership_rights, read, tenants, AdminError, Caller, Ctx};
-use crate::decide::Principal;
-use crate::ids::{OrgId, TenantId, UserId};
-use crate::password;
+use super::{read, tenants, AdminError};
+use crate::core::ids::{OrgId, TenantId, UserId};
+use crate::core::password;
+use crate::core::token::keys::SigningKeys;
+use crate::core::token::{sign, sign_within, AccessClaims, Audience, OrgClaim, TOKEN_BUDGET_BYTES};
+use crate::model::records::{User, UserState};
 use crate::store::{keys, Store};
-use crate::token::keys::SigningKeys;
-use crate::token::{sign, sign_within, AccessClaims, Audience, OrgClaim, TOKEN_BUDGET_BYTES};
 
 /// A successful token response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,47 +85,23 @@ pub struct Issuer<'a> {
 }
 
 /// Every approved, live membership of `user`, as entries of the `orgs`
-/// claim, oldest membership first (the order the token budget keeps them
-/// in). Reads the user's reverse index and, per organization, its record and
-/// the membership (the grant); index entries without a membership are skipped.
+/// claim, oldest membership first (the order the token budget keeps them in).
 pub async fn org_claims<S: Store>(
     store: &S,
     tenant: &TenantId,
     user: &UserId,
-    now_ms: i64,
 ) -> Result<Vec<(OrgId, OrgClaim)>, AdminError> {
-    let caller = Caller {
-        principal: Principal::User(user.clone()),
-        admin: false,
-        ceiling: None,
-    };
-    let ctx = Ctx {
-        store,
-        tenant,
-        now_ms,
-        caller: &caller,
-    };
-    let mut orgs = Vec::new();
-    for l in store.list_all(&keys::user_orgs(tenant, user)).await? {
-        let Ok(org) = OrgId::new(keys::last_component(&l.key)) else {
-            continue;
-        };
-        let record: Option<Organization> = read(store, &keys::org(tenant, &org)).await?;
-        if !record.is_some_and(|o| o.state == OrgState::Approved && o.deleted_at.is_none()) {
-            continue;
-        }
-        let Some(m) = read::<S, Membership>(store, &keys::member(tenant, &org, user)).await? else {
-            continue;
-        };
-        let rights = membership_rights(&ctx, &m).await?;
-        let role = match m.grant {
-            super::records::Grant::Role(r) => Some(r),
-            super::records::Grant::Rights(_) => None,
-        };
-        orgs.push((m.created_at, org, OrgClaim { role, rights }));
-    }
-    orgs.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    Ok(orgs.into_iter().map(|(_, o, c)| (o, c)).collect())
+    Ok(crate::store::facts::memberships(store, tenant, user)
+        .await?
+        .into_iter()
+        .map(|(m, rights)| {
+            let role = match m.grant {
+                crate::model::records::Grant::Role(r) => Some(r),
+                crate::model::records::Grant::Rights(_) => None,
+            };
+            (m.organization, OrgClaim { role, rights })
+        })
+        .collect())
 }
 
 /// The `password` grant: an approved user with the right password gets an
@@ -170,7 +145,7 @@ pub async fn password_grant<S: Store>(
             "the account is not approved",
         ));
     }
-    let mut orgs = org_claims(store, tenant, &user_id, issuer.now_ms).await?;
+    let mut orgs = org_claims(store, tenant, &user_id).await?;
     let active = match login.organization {
         None => None,
         Some(o) => {
@@ -260,11 +235,22 @@ pub async fn client_credentials_grant<S: Store>(
     key: &str,
     organization: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
-    let key = super::api_keys::authenticate(store, tenant, key, issuer.now_ms)
-        .await?
-        .ok_or_else(|| {
-            OAuthError::invalid_client("the API key is unknown, wrong, expired or deleted")
-        })?;
+    let refused =
+        || OAuthError::invalid_client("the API key is unknown, wrong, expired or deleted");
+    let (id, secret) = crate::model::api_key::split_key(key).ok_or_else(refused)?;
+    let fact = crate::store::facts::api_key(store, tenant, id)
+        .await
+        .map_err(AdminError::from)?;
+    // The same checks as the authenticator's: secret, expiry, a live owner.
+    let key = fact
+        .filter(|k| k.key.secret_matches(secret))
+        .filter(|k| k.key.expires_at_ms.is_none_or(|e| e > issuer.now_ms))
+        .filter(|k| match &k.owner {
+            crate::model::facts::OwnerFact::Organization { live, .. } => *live,
+            crate::model::facts::OwnerFact::User { principal, .. } => principal.active,
+        })
+        .ok_or_else(refused)?
+        .key;
     // A key's token acts as the key's owner; `organization` may only repeat
     // an organization key's own organization.
     let owner_org = match &key.owner {
@@ -287,7 +273,11 @@ pub async fn client_credentials_grant<S: Store>(
         iat: now,
         nbf: None,
         iss: format!("{}/t/{tenant}", issuer.base_url),
-        sub: format!("{}{}", crate::token::claims::API_KEY_SUBJECT_PREFIX, key.id),
+        sub: format!(
+            "{}{}",
+            crate::core::token::claims::API_KEY_SUBJECT_PREFIX,
+            key.id
+        ),
         aud: Audience::One(issuer.base_url.to_owned()),
         jti: issuer.jti.to_owned(),
         tid: tenant.clone(),

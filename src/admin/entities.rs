@@ -11,126 +11,20 @@
 use serde::{Deserialize, Serialize};
 
 use super::check_name;
-use super::records::{Membership, User};
 use super::{
-    check_text, membership_rights, read, rights_on_org, write, AdminError, Ctx, Page, Paging,
+    check_text, membership_rights, read, rights_on_org, AdminError, Ctx, Page, Paging,
     DESCRIPTION_MAX,
 };
-use crate::decide::{check_grant, EntityGrants, Principal, Subject};
-use crate::ids::{validate_id, OrgId, TenantId, UserId};
-use crate::rights::{Right, RightKind, RightSet};
+use crate::core::decide::{check_grant, EntityGrants, Principal, Subject};
+use crate::core::ids::{validate_id, OrgId, TenantId, UserId};
+use crate::core::rights::{Right, RightKind, RightSet};
+pub use crate::model::entity::{Entity, EntityKind};
+use crate::model::records::{Membership, User};
+use crate::store::plan::Plan;
 use crate::store::{keys, Store};
 
-/// The three entity kinds, named as in the URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntityKind {
-    /// `applications`.
-    Applications,
-    /// `gateways`.
-    Gateways,
-    /// `clients`.
-    Clients,
-}
-
-impl EntityKind {
-    /// From the URL segment.
-    pub fn from_path(s: &str) -> Option<EntityKind> {
-        match s {
-            "applications" => Some(EntityKind::Applications),
-            "gateways" => Some(EntityKind::Gateways),
-            "clients" => Some(EntityKind::Clients),
-            _ => None,
-        }
-    }
-
-    /// The URL segment (and key component).
-    pub fn path(self) -> &'static str {
-        match self {
-            EntityKind::Applications => "applications",
-            EntityKind::Gateways => "gateways",
-            EntityKind::Clients => "clients",
-        }
-    }
-
-    /// The rights kind of its collaborators.
-    pub fn right_kind(self) -> RightKind {
-        match self {
-            EntityKind::Applications => RightKind::Application,
-            EntityKind::Gateways => RightKind::Gateway,
-            EntityKind::Clients => RightKind::Client,
-        }
-    }
-
-    fn info(self) -> Right {
-        match self {
-            EntityKind::Applications => Right::ApplicationInfo,
-            EntityKind::Gateways => Right::GatewayInfo,
-            EntityKind::Clients => Right::ClientInfo,
-        }
-    }
-
-    fn settings_basic(self) -> Right {
-        match self {
-            EntityKind::Applications => Right::ApplicationSettingsBasic,
-            EntityKind::Gateways => Right::GatewaySettingsBasic,
-            EntityKind::Clients => Right::ClientSettingsBasic,
-        }
-    }
-
-    fn settings_collaborators(self) -> Right {
-        match self {
-            EntityKind::Applications => Right::ApplicationSettingsCollaborators,
-            EntityKind::Gateways => Right::GatewaySettingsCollaborators,
-            EntityKind::Clients => Right::ClientSettingsCollaborators,
-        }
-    }
-
-    fn delete(self) -> Right {
-        match self {
-            EntityKind::Applications => Right::ApplicationDelete,
-            EntityKind::Gateways => Right::GatewayDelete,
-            EntityKind::Clients => Right::ClientDelete,
-        }
-    }
-
-    fn user_create(self) -> Right {
-        match self {
-            EntityKind::Applications => Right::UserApplicationsCreate,
-            EntityKind::Gateways => Right::UserGatewaysCreate,
-            EntityKind::Clients => Right::UserClientsCreate,
-        }
-    }
-
-    fn org_create(self) -> Right {
-        match self {
-            EntityKind::Applications => Right::OrganizationApplicationsCreate,
-            EntityKind::Gateways => Right::OrganizationGatewaysCreate,
-            EntityKind::Clients => Right::OrganizationClientsCreate,
-        }
-    }
-}
-
-/// An application, gateway or client.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entity {
-    /// ID (unique per kind and tenant).
-    pub id: String,
-    /// Kind.
-    pub kind: EntityKind,
-    /// Display name.
-    pub name: String,
-    /// Description.
-    #[serde(default)]
-    pub description: String,
-    /// Created.
-    pub created_at: String,
-    /// Last changed.
-    pub updated_at: String,
-}
-
 /// `POST …/{kind}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEntity {
     /// ID.
@@ -146,7 +40,7 @@ pub struct CreateEntity {
 }
 
 /// `PUT …/{kind}/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEntity {
     /// New name.
@@ -172,7 +66,8 @@ pub struct Collaborator {
 }
 
 /// Who a collaborator is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Who {
     /// A user.
     User(UserId),
@@ -329,64 +224,50 @@ pub async fn my_rights<S: Store>(
     rights_on(ctx, kind, id).await
 }
 
-async fn put_collaborator<S: Store>(
-    ctx: &Ctx<'_, S>,
+fn put_collaborator(
+    plan: &mut Plan,
+    tenant: &TenantId,
     kind: EntityKind,
     id: &str,
     who: &Who,
     rights: RightSet,
-) -> Result<(), AdminError> {
-    ctx.store
-        .put(
-            &keys::collaborates(ctx.tenant, who.tag(), who.id(), kind.path(), id),
-            "",
-            None,
-        )
-        .await?;
-    let bits = rights.bits().to_string();
+) {
+    plan.put(
+        keys::collaborates(tenant, who.tag(), who.id(), kind.path(), id),
+        "",
+        None,
+    );
     let value = serde_json::to_string(&rights).unwrap_or_default();
-    ctx.store
-        .put(
-            &keys::collaborator(ctx.tenant, kind.path(), id, who.tag(), who.id()),
-            &value,
-            Some(&bits),
-        )
-        .await?;
-    Ok(())
+    plan.put(
+        keys::collaborator(tenant, kind.path(), id, who.tag(), who.id()),
+        value,
+        Some(rights.bits().to_string()),
+    );
 }
 
-async fn remove_collaborator<S: Store>(
-    ctx: &Ctx<'_, S>,
-    kind: EntityKind,
-    id: &str,
-    who: &Who,
-) -> Result<(), AdminError> {
-    ctx.store
-        .delete(&keys::collaborator(
-            ctx.tenant,
-            kind.path(),
-            id,
-            who.tag(),
-            who.id(),
-        ))
-        .await?;
-    ctx.store
-        .delete(&keys::collaborates(
-            ctx.tenant,
-            who.tag(),
-            who.id(),
-            kind.path(),
-            id,
-        ))
-        .await?;
-    Ok(())
+fn remove_collaborator(plan: &mut Plan, tenant: &TenantId, kind: EntityKind, id: &str, who: &Who) {
+    plan.delete(keys::collaborator(
+        tenant,
+        kind.path(),
+        id,
+        who.tag(),
+        who.id(),
+    ));
+    plan.delete(keys::collaborates(
+        tenant,
+        who.tag(),
+        who.id(),
+        kind.path(),
+        id,
+    ));
 }
 
 /// `POST …/{kind}`: the owner (the caller, or `organization_id`) becomes a
-/// collaborator with the kind's `_ALL` right. Writes the record, then the
+/// collaborator with the kind's `_ALL` right. Plans the record, then the
 /// owner's index entry and grant.
 pub async fn create<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     kind: EntityKind,
     req: CreateEntity,
 ) -> Result<Entity, AdminError> {
@@ -441,21 +322,19 @@ pub async fn create<S: Store>(
         created_at: now.clone(),
         updated_at: now,
     };
-    write(
-        ctx.store,
-        &keys::entity(ctx.tenant, kind.path(), &entity.id),
+    plan.put_json(
+        keys::entity(ctx.tenant, kind.path(), &entity.id),
         &entity,
-        Some(&entity.name),
-    )
-    .await?;
+        Some(entity.name.clone()),
+    );
     put_collaborator(
-        ctx,
+        plan,
+        ctx.tenant,
         kind,
         &entity.id,
         &owner,
         RightSet::of(&[Right::all_of(kind.right_kind())]),
-    )
-    .await?;
+    );
     Ok(entity)
 }
 
@@ -476,6 +355,7 @@ pub async fn get<S: Store>(
 /// `PUT …/{kind}/{id}`: needs the kind's `_SETTINGS_BASIC` right.
 pub async fn update<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     kind: EntityKind,
     id: &str,
     req: UpdateEntity,
@@ -494,13 +374,11 @@ pub async fn update<S: Store>(
         entity.description = d;
     }
     entity.updated_at = ctx.timestamp();
-    write(
-        ctx.store,
-        &keys::entity(ctx.tenant, kind.path(), id),
+    plan.put_json(
+        keys::entity(ctx.tenant, kind.path(), id),
         &entity,
-        Some(&entity.name),
-    )
-    .await?;
+        Some(entity.name.clone()),
+    );
     Ok(entity)
 }
 
@@ -509,6 +387,7 @@ pub async fn update<S: Store>(
 /// collaborators, never an orphan grant on a future entity of the same ID.
 pub async fn delete<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     kind: EntityKind,
     id: &str,
 ) -> Result<(), AdminError> {
@@ -520,11 +399,9 @@ pub async fn delete<S: Store>(
         .map(|(u, _)| Who::User(u))
         .chain(orgs.into_iter().map(|(o, _)| Who::Organization(o)))
     {
-        remove_collaborator(ctx, kind, id, &who).await?;
+        remove_collaborator(plan, ctx.tenant, kind, id, &who);
     }
-    ctx.store
-        .delete(&keys::entity(ctx.tenant, kind.path(), id))
-        .await?;
+    plan.delete(keys::entity(ctx.tenant, kind.path(), id));
     Ok(())
 }
 
@@ -617,6 +494,7 @@ pub async fn collaborators<S: Store>(
 /// `RIGHT_ORGANIZATION_ADD_AS_COLLABORATOR` in it (as in The Things Stack).
 pub async fn set_collaborator<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     kind: EntityKind,
     id: &str,
     body: Collaborator,
@@ -685,7 +563,7 @@ pub async fn set_collaborator<S: Store>(
             }
         }
     }
-    put_collaborator(ctx, kind, id, &who, rights).await?;
+    put_collaborator(plan, ctx.tenant, kind, id, &who, rights);
     Ok(Collaborator {
         user_id: body.user_id,
         organization_id: body.organization_id,
@@ -698,6 +576,7 @@ pub async fn set_collaborator<S: Store>(
 /// goes first, the index entry last.
 pub async fn remove<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     kind: EntityKind,
     id: &str,
     who: &Who,
@@ -711,5 +590,6 @@ pub async fn remove<S: Store>(
     }
     .ok_or_else(|| AdminError::not_found("collaborator"))?;
     check_grant(held, before, RightSet::EMPTY)?;
-    remove_collaborator(ctx, kind, id, who).await
+    remove_collaborator(plan, ctx.tenant, kind, id, who);
+    Ok(())
 }

@@ -4,18 +4,19 @@
 use serde::{Deserialize, Serialize};
 
 use super::orgs::load;
-use super::records::{Grant, Membership, User};
 use super::revocations::{revoking, Revoke};
-use super::{membership_rights, read, rights_on_org, write, AdminError, Ctx, Page, Paging};
-use crate::decide::{check_grant, check_owner_remains, Subject};
-use crate::ids::{OrgId, RoleId, UserId};
-use crate::rights::{Right, RightSet};
-use crate::roles::{check_holdable, BuiltinRole, CustomRole};
+use super::{membership_rights, read, rights_on_org, AdminError, Ctx, Page, Paging};
+use crate::core::decide::{check_grant, check_owner_remains, Subject};
+use crate::core::ids::{OrgId, RoleId, UserId};
+use crate::core::rights::{Right, RightSet};
+use crate::core::roles::{check_holdable, BuiltinRole, CustomRole};
+use crate::model::records::{Grant, Membership, User};
+use crate::store::plan::Plan;
 use crate::store::{keys, Store};
 
 /// What `POST …/members` and `PUT …/members/{userId}` take: a role or an
 /// explicit list of rights, not both.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MemberGrant {
     /// The member (`POST` only; the path names it for `PUT`).
@@ -169,6 +170,7 @@ pub async fn list<S: Store>(
 /// membership (the grant) last.
 pub async fn add<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     org: &OrgId,
     req: MemberGrant,
 ) -> Result<MemberView, AdminError> {
@@ -207,14 +209,12 @@ pub async fn add<S: Store>(
         created_at: now.clone(),
         updated_at: now,
     };
-    ctx.store
-        .put(
-            &keys::user_org(ctx.tenant, &user, org),
-            role_label(&m.grant),
-            None,
-        )
-        .await?;
-    write(ctx.store, &keys::member(ctx.tenant, org, &user), &m, None).await?;
+    plan.put(
+        keys::user_org(ctx.tenant, &user, org),
+        role_label(&m.grant),
+        None,
+    );
+    plan.put_json(keys::member(ctx.tenant, org, &user), &m, None);
     view(ctx, &m).await
 }
 
@@ -229,6 +229,7 @@ fn role_label(g: &Grant) -> &str {
 /// every right added or removed, and an owner left afterwards.
 pub async fn update<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     org: &OrgId,
     user: &UserId,
     req: MemberGrant,
@@ -245,24 +246,14 @@ pub async fn update<S: Store>(
     check_owners_after(ctx, org, user, before, after).await?;
     m.grant = grant;
     m.updated_at = ctx.timestamp();
-    revoking(
-        ctx.store,
-        ctx.tenant,
-        Revoke::User(user),
-        ctx.now_ms,
-        async {
-            write(ctx.store, &keys::member(ctx.tenant, org, user), &m, None).await?;
-            ctx.store
-                .put(
-                    &keys::user_org(ctx.tenant, user, org),
-                    role_label(&m.grant),
-                    None,
-                )
-                .await?;
-            Ok(())
-        },
-    )
-    .await?;
+    let mut change = Plan::new();
+    change.put_json(keys::member(ctx.tenant, org, user), &m, None);
+    change.put(
+        keys::user_org(ctx.tenant, user, org),
+        role_label(&m.grant),
+        None,
+    );
+    revoking(plan, ctx.tenant, Revoke::User(user), ctx.now_ms, change);
     view(ctx, &m).await
 }
 
@@ -274,6 +265,7 @@ pub async fn update<S: Store>(
 /// Deletes the membership (the grant) first and the reverse index entry last.
 pub async fn remove<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     org: &OrgId,
     user: &UserId,
 ) -> Result<(), AdminError> {
@@ -292,20 +284,9 @@ pub async fn remove<S: Store>(
     };
     let before = membership_rights(ctx, &m).await?;
     check_owners_after(ctx, org, user, before, RightSet::EMPTY).await?;
-    revoking(
-        ctx.store,
-        ctx.tenant,
-        Revoke::User(user),
-        ctx.now_ms,
-        async {
-            ctx.store
-                .delete(&keys::member(ctx.tenant, org, user))
-                .await?;
-            ctx.store
-                .delete(&keys::user_org(ctx.tenant, user, org))
-                .await?;
-            Ok(())
-        },
-    )
-    .await
+    let mut change = Plan::new();
+    change.delete(keys::member(ctx.tenant, org, user));
+    change.delete(keys::user_org(ctx.tenant, user, org));
+    revoking(plan, ctx.tenant, Revoke::User(user), ctx.now_ms, change);
+    Ok(())
 }

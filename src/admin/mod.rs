@@ -8,10 +8,10 @@
 pub mod account;
 pub mod api_keys;
 pub mod auth;
+pub mod command;
 pub mod entities;
 pub mod members;
 pub mod orgs;
-pub mod records;
 pub mod revocations;
 pub mod roles_api;
 pub mod settings;
@@ -24,54 +24,21 @@ use chrono::{DateTime, SecondsFormat};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::decide::{Principal, RightsError, Subject};
-use crate::ids::{IdError, OrgId, RoleId, TenantId, UserId};
-use crate::problem::Problem;
-use crate::rights::{RightSet, UnknownRight};
-use crate::roles::{role_rights, CustomRole, ORGANIZATION_HOLDABLE};
+use crate::core::decide::{Principal, RightsError};
+use crate::core::ids::{IdError, OrgId, RoleId, TenantId};
+use crate::core::problem::Problem;
+use crate::core::rights::{RightSet, UnknownRight};
+use crate::core::roles::{role_rights, CustomRole, ORGANIZATION_HOLDABLE};
+use crate::model::records::{Grant, Membership};
 use crate::store::{keys, Store, StoreError};
-use records::{Grant, Membership};
 
 /// Longest name (CONTRACT section 7).
 pub const NAME_MAX: usize = 50;
 /// Longest description.
 pub const DESCRIPTION_MAX: usize = 2000;
 
-/// Who is calling: the principal, whether it is a tenant admin, and the
-/// credential's ceiling.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    /// User or organization (API key).
-    pub principal: Principal,
-    /// Tenant admin.
-    pub admin: bool,
-    /// The credential's own rights; `None` for everything.
-    pub ceiling: Option<RightSet>,
-}
-
-impl Caller {
-    /// The user, if the caller is one.
-    pub fn user(&self) -> Option<&UserId> {
-        match &self.principal {
-            Principal::User(u) => Some(u),
-            Principal::Organization(_) => None,
-        }
-    }
-
-    fn subject(&self, memberships: Vec<(OrgId, RightSet)>) -> Subject {
-        Subject::new(
-            self.principal.clone(),
-            memberships,
-            self.admin,
-            self.ceiling,
-        )
-    }
-
-    /// Rights on tenant-level objects: universal rights only.
-    pub fn tenant_rights(&self) -> RightSet {
-        self.subject(Vec::new()).tenant_rights()
-    }
-}
+pub use crate::auth::Caller;
+use crate::auth::{Challenge, Denial};
 
 /// Everything an operation needs.
 #[derive(Debug)]
@@ -106,6 +73,8 @@ pub struct AdminError {
     pub message: String,
     /// For `insufficient_rights`.
     pub missing: Option<RightSet>,
+    /// For a refused credential: the challenge (`WWW-Authenticate`).
+    pub challenge: Option<Challenge>,
 }
 
 impl AdminError {
@@ -116,6 +85,7 @@ impl AdminError {
             code,
             message: message.into(),
             missing: None,
+            challenge: None,
         }
     }
 
@@ -127,6 +97,16 @@ impl AdminError {
     /// 404.
     pub fn not_found(what: &str) -> Self {
         Self::new(404, "not_found", format!("{what} not found"))
+    }
+
+    /// The `WWW-Authenticate` value of a refused credential.
+    pub fn www_authenticate(&self) -> Option<String> {
+        self.challenge
+            .map(|c| Denial {
+                challenge: Some(c),
+                ..Denial::new(self.status, self.code, self.message.clone())
+            })
+            .and_then(|d| d.www_authenticate())
     }
 
     /// The problem document.
@@ -149,9 +129,22 @@ impl std::error::Error for AdminError {}
 
 impl From<StoreError> for AdminError {
     fn from(e: StoreError) -> Self {
-        // The backend's message may name keys: keep it out of responses.
-        let _ = e;
+        // The backend's message may name keys: it goes to the log, not to
+        // the caller.
+        log::warn!("{e}");
         AdminError::new(503, "store_unavailable", "the store did not answer; nothing was changed or the change is partial and safe to retry")
+    }
+}
+
+impl From<Denial> for AdminError {
+    fn from(d: Denial) -> Self {
+        AdminError {
+            status: d.status,
+            code: d.code,
+            message: d.message,
+            missing: d.missing,
+            challenge: d.challenge,
+        }
     }
 }
 
@@ -164,6 +157,7 @@ impl From<RightsError> for AdminError {
                 code: e.code(),
                 message: e.to_string(),
                 missing: Some(e.missing()),
+                challenge: None,
             },
         }
     }
@@ -175,9 +169,9 @@ impl From<IdError> for AdminError {
     }
 }
 
-impl From<crate::roles::RoleError> for AdminError {
-    fn from(e: crate::roles::RoleError) -> Self {
-        let status = if matches!(e, crate::roles::RoleError::Reserved) {
+impl From<crate::core::roles::RoleError> for AdminError {
+    fn from(e: crate::core::roles::RoleError) -> Self {
+        let status = if matches!(e, crate::core::roles::RoleError::Reserved) {
             409
         } else {
             400
@@ -255,7 +249,7 @@ pub async fn rights_on_org<S: Store>(
     };
     Ok(ctx
         .caller
-        .subject(vec![(org.clone(), held)])
+        .subject_with([(org.clone(), held)])
         .rights_on_organization(org))
 }
 

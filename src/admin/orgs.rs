@@ -1,21 +1,21 @@
 //! Organizations: create, get, list, soft delete.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::check_name;
-use super::records::{Grant, ListingMeta, Membership, OrgState, Organization, User};
 use super::revocations::{revoking, Revoke};
-use super::{
-    check_text, read, rights_on_org, write, AdminError, Ctx, Page, Paging, DESCRIPTION_MAX,
-};
-use crate::decide::{Principal, Subject};
-use crate::ids::{OrgId, RoleId, UserId};
-use crate::rights::{Right, RightKind, RightSet};
-use crate::roles::BuiltinRole;
+use super::{check_text, read, rights_on_org, AdminError, Ctx, Page, Paging, DESCRIPTION_MAX};
+use crate::core::decide::{Principal, Subject};
+use crate::core::ids::TenantId;
+use crate::core::ids::{OrgId, RoleId, UserId};
+use crate::core::rights::{Right, RightKind, RightSet};
+use crate::core::roles::BuiltinRole;
+use crate::model::records::{Grant, ListingMeta, Membership, OrgState, Organization, User};
+use crate::store::plan::Plan;
 use crate::store::{keys, Store};
 
 /// `POST /api/v1/admin/organizations`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrg {
     /// The new organization's ID.
@@ -75,15 +75,9 @@ fn metadata(o: &Organization) -> String {
     serde_json::to_string(&listing_meta(o)).unwrap_or_default()
 }
 
-/// Writes an organization record with its listing metadata.
-async fn save<S: Store>(ctx: &Ctx<'_, S>, org: &Organization) -> Result<(), AdminError> {
-    write(
-        ctx.store,
-        &keys::org(ctx.tenant, &org.id),
-        org,
-        Some(&metadata(org)),
-    )
-    .await
+/// Plans an organization record with its listing metadata.
+pub(super) fn save(plan: &mut Plan, tenant: &TenantId, org: &Organization) {
+    plan.put_json(keys::org(tenant, &org.id), org, Some(metadata(org)));
 }
 
 /// Whether an ID of the shared user/organization namespace is in use: taken
@@ -128,11 +122,12 @@ pub async fn check_id_free<S: Store>(ctx: &Ctx<'_, S>, id: &str) -> Result<(), A
 /// needs `RIGHT_USER_ORGANIZATIONS_CREATE` in its credential); a tenant admin
 /// may name an owner or none. Organization API keys cannot create organizations.
 ///
-/// Writes, in order: the namespace entry, the record, the owner's reverse
+/// Plans, in order: the namespace entry, the record, the owner's reverse
 /// index entry, the owner's membership. A stop after any of them grants
 /// nothing the finished operation would not.
 pub async fn create<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     req: CreateOrg,
 ) -> Result<Organization, AdminError> {
     let id = OrgId::new(req.id.as_str())?;
@@ -184,10 +179,8 @@ pub async fn create<S: Store>(
         updated_at: now.clone(),
         deleted_at: None,
     };
-    ctx.store
-        .put(&keys::id(ctx.tenant, id.as_str()), "organization", None)
-        .await?;
-    save(ctx, &org).await?;
+    plan.put(keys::id(ctx.tenant, id.as_str()), "organization", None);
+    save(plan, ctx.tenant, &org);
     if let Some(owner) = owner {
         let m = Membership {
             organization: id.clone(),
@@ -196,14 +189,12 @@ pub async fn create<S: Store>(
             created_at: now.clone(),
             updated_at: now,
         };
-        ctx.store
-            .put(
-                &keys::user_org(ctx.tenant, &owner, &id),
-                BuiltinRole::Owner.id(),
-                None,
-            )
-            .await?;
-        write(ctx.store, &keys::member(ctx.tenant, &id, &owner), &m, None).await?;
+        plan.put(
+            keys::user_org(ctx.tenant, &owner, &id),
+            BuiltinRole::Owner.id(),
+            None,
+        );
+        plan.put_json(keys::member(ctx.tenant, &id, &owner), &m, None);
     }
     Ok(org)
 }
@@ -288,7 +279,7 @@ pub async fn list<S: Store>(
 }
 
 /// `PUT …/organizations/{id}`: name and description.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrg {
     /// New display name.
@@ -304,6 +295,7 @@ pub struct UpdateOrg {
 /// its ID never.
 pub async fn update<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     id: &OrgId,
     req: UpdateOrg,
 ) -> Result<Organization, AdminError> {
@@ -325,14 +317,18 @@ pub async fn update<S: Store>(
         org.description = d;
     }
     org.updated_at = ctx.timestamp();
-    save(ctx, &org).await?;
+    save(plan, ctx.tenant, &org);
     Ok(org)
 }
 
 /// `DELETE …/organizations/{id}`: a soft delete (needs
 /// `RIGHT_ORGANIZATION_DELETE`). The record keeps `deleted_at`, the ID stays
 /// reserved, memberships stay for a restore but grant nothing.
-pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &OrgId) -> Result<Organization, AdminError> {
+pub async fn delete<S: Store>(
+    ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
+    id: &OrgId,
+) -> Result<Organization, AdminError> {
     let mut org = load(ctx, id).await?;
     Subject::require(
         rights_on_org(ctx, id).await?,
@@ -341,13 +337,14 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &OrgId) -> Result<Organizati
     let now = ctx.timestamp();
     org.deleted_at = Some(now.clone());
     org.updated_at = now;
+    let mut change = Plan::new();
+    save(&mut change, ctx.tenant, &org);
     revoking(
-        ctx.store,
+        plan,
         ctx.tenant,
         Revoke::Organization(id),
         ctx.now_ms,
-        save(ctx, &org),
-    )
-    .await?;
+        change,
+    );
     Ok(org)
 }

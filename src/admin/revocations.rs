@@ -35,12 +35,12 @@
 //! token endpoint does not issue such a token ([`born_revoked`]); the worker
 //! waits for the next second and issues it then.
 
-use std::collections::HashMap;
-
 use super::AdminError;
-use crate::ids::{OrgId, TenantId, UserId};
+use crate::core::ids::{OrgId, TenantId, UserId};
+use crate::core::token::verify::DEFAULT_LEEWAY_SECS;
+pub use crate::model::epochs::Epochs;
+use crate::store::plan::Plan;
 use crate::store::{keys, Store};
-use crate::token::verify::DEFAULT_LEEWAY_SECS;
 
 /// Longest access token lifetime a tenant can configure, seconds.
 pub const MAX_TOKEN_TTL_SECS: u64 = 86_400;
@@ -56,39 +56,24 @@ pub enum Revoke<'a> {
     Organization(&'a OrgId),
 }
 
-/// Revokes every token issued up to the current second.
-pub async fn revoke<S: Store>(
-    store: &S,
-    tenant: &TenantId,
-    what: Revoke<'_>,
-    now_ms: i64,
-) -> Result<(), AdminError> {
+/// Plans an epoch revoking every token issued up to the current second.
+pub fn revoke(plan: &mut Plan, tenant: &TenantId, what: &Revoke<'_>, now_ms: i64) {
     let epoch = now_ms.div_euclid(1000).to_string();
     let key = match what {
         Revoke::User(u) => keys::revocation(tenant, "u", u.as_str()),
         Revoke::Organization(o) => keys::revocation(tenant, "o", o.as_str()),
     };
-    store
-        .put_expiring(&key, &epoch, Some(&epoch), KEEP_SECS)
-        .await?;
-    Ok(())
+    plan.put_expiring(key, epoch.clone(), Some(epoch), KEEP_SECS);
 }
 
-/// Stores a change between two epoch writes (see the module documentation).
-pub async fn revoking<S: Store, T>(
-    store: &S,
-    tenant: &TenantId,
-    what: Revoke<'_>,
-    now_ms: i64,
-    change: impl core::future::Future<Output = Result<T, AdminError>>,
-) -> Result<T, AdminError> {
-    revoke(store, tenant, what.clone(), now_ms).await?;
-    let out = change.await?;
-    // The core reads no clock: the second write carries the operation's
-    // start second too. A store that straddles a second boundary leaves
-    // tokens issued in its last milliseconds alive (see docs/store.md).
-    let _ = revoke(store, tenant, what, now_ms).await;
-    Ok(out)
+/// Plans `change` between two epoch writes (see the module documentation).
+/// The core reads no clock: the second write carries the operation's start
+/// second too, so a commit that straddles a second boundary leaves tokens
+/// issued in its last milliseconds alive (see docs/store.md).
+pub fn revoking(plan: &mut Plan, tenant: &TenantId, what: Revoke<'_>, now_ms: i64, change: Plan) {
+    revoke(plan, tenant, &what, now_ms);
+    plan.extend(change);
+    revoke(plan, tenant, &what, now_ms);
 }
 
 /// Whether a token of `user` carrying `orgs`, issued now, would be refused
@@ -100,72 +85,22 @@ pub async fn born_revoked<S: Store>(
     orgs: impl IntoIterator<Item = &OrgId>,
     now_ms: i64,
 ) -> Result<bool, AdminError> {
-    let epochs = Epochs::load(store, tenant).await?;
+    let epochs = load(store, tenant).await?;
     Ok(epochs.revokes(Some(user.as_str()), orgs, now_ms.div_euclid(1000)))
 }
 
-/// A tenant's epochs, as read by one listing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Epochs {
-    users: HashMap<String, i64>,
-    orgs: HashMap<String, i64>,
-}
-
-impl Epochs {
-    /// Reads every epoch of `tenant` (one listing per 1,000 epochs).
-    pub async fn load<S: Store>(store: &S, tenant: &TenantId) -> Result<Epochs, AdminError> {
-        let prefix = keys::revocations(tenant);
-        let mut out = Epochs::default();
-        for l in store.list_all(&prefix).await? {
-            let Some(rest) = l.key.strip_prefix(&prefix) else {
-                continue;
-            };
-            let Some(epoch) = l.metadata.as_deref().and_then(|m| m.parse::<i64>().ok()) else {
-                continue;
-            };
-            match rest.split_once('/') {
-                Some(("u", id)) => {
-                    out.users.insert(id.to_owned(), epoch);
-                }
-                Some(("o", id)) => {
-                    out.orgs.insert(id.to_owned(), epoch);
-                }
-                _ => {}
-            }
-        }
-        Ok(out)
-    }
-
-    /// Whether a token of `user` (if any) carrying `orgs`, issued at `iat`,
-    /// is revoked.
-    pub fn revokes<'o>(
-        &self,
-        user: Option<&str>,
-        orgs: impl IntoIterator<Item = &'o OrgId>,
-        iat: i64,
-    ) -> bool {
-        let hit = |epoch: Option<&i64>| epoch.is_some_and(|e| iat <= *e);
-        if user.is_some_and(|u| hit(self.users.get(u))) {
-            return true;
-        }
-        orgs.into_iter().any(|o| hit(self.orgs.get(o.as_str())))
-    }
-
-    /// Number of epochs.
-    pub fn len(&self) -> usize {
-        self.users.len() + self.orgs.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+/// Reads every epoch of `tenant` (one listing per 1,000 epochs).
+pub async fn load<S: Store>(store: &S, tenant: &TenantId) -> Result<Epochs, AdminError> {
+    let prefix = keys::revocations(tenant);
+    let listing = store.list_all(&prefix).await?;
+    Ok(Epochs::from_listing(&prefix, &listing))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::memory::{block_on, MemoryStore};
+    use crate::store::plan::commit;
 
     #[test]
     fn epochs_revoke_tokens_issued_up_to_their_second() {
@@ -174,9 +109,11 @@ mod tests {
         let alice = UserId::new("alice").unwrap();
         let team = OrgId::new("team").unwrap();
         let other = OrgId::new("other").unwrap();
-        block_on(revoke(&store, &t, Revoke::User(&alice), 100_400)).unwrap();
-        block_on(revoke(&store, &t, Revoke::Organization(&team), 200_000)).unwrap();
-        let e = block_on(Epochs::load(&store, &t)).unwrap();
+        let mut plan = Plan::new();
+        revoke(&mut plan, &t, &Revoke::User(&alice), 100_400);
+        revoke(&mut plan, &t, &Revoke::Organization(&team), 200_000);
+        block_on(commit(&store, &plan)).unwrap();
+        let e = block_on(load(&store, &t)).unwrap();
         assert_eq!(e.len(), 2);
         assert!(e.revokes(Some("alice"), [], 99));
         assert!(e.revokes(Some("alice"), [], 100), "the same second");
@@ -187,8 +124,6 @@ mod tests {
         assert!(block_on(born_revoked(&store, &t, &alice, [], 100_999)).unwrap());
         assert!(!block_on(born_revoked(&store, &t, &alice, [], 101_000)).unwrap());
         let other_tenant = TenantId::new("other").unwrap();
-        assert!(block_on(Epochs::load(&store, &other_tenant))
-            .unwrap()
-            .is_empty());
+        assert!(block_on(load(&store, &other_tenant)).unwrap().is_empty());
     }
 }

@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 use super::members::require_manage;
 use super::orgs::load;
 use super::revocations::{revoking, Revoke};
-use super::{read, rights_on_org, write, AdminError, Ctx};
-use crate::decide::{check_grant, Subject};
-use crate::ids::{OrgId, RoleId};
-use crate::rights::{Right, RightSet};
-use crate::roles::{BuiltinRole, CustomRole};
+use super::{read, rights_on_org, AdminError, Ctx};
+use crate::core::decide::{check_grant, Subject};
+use crate::core::ids::{OrgId, RoleId};
+use crate::core::rights::{Right, RightSet};
+use crate::core::roles::{BuiltinRole, CustomRole};
+use crate::store::plan::Plan;
 use crate::store::{keys, Store};
 
 /// A role as the API shows it.
@@ -27,7 +28,7 @@ pub struct RoleView {
 }
 
 /// `POST …/roles` and `PUT …/roles/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleBody {
     /// Role ID (`POST` only).
@@ -87,6 +88,7 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>, org: &OrgId) -> Result<Vec<RoleVie
 /// right the role stands for.
 pub async fn create<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     org: &OrgId,
     body: RoleBody,
 ) -> Result<RoleView, AdminError> {
@@ -112,7 +114,7 @@ pub async fn create<S: Store>(
             format!("{org} already has a role {id}"),
         ));
     }
-    write(ctx.store, &keys::role(ctx.tenant, org, &id), &role, None).await?;
+    plan.put_json(keys::role(ctx.tenant, org, &id), &role, None);
     Ok(RoleView {
         id,
         rights,
@@ -124,6 +126,7 @@ pub async fn create<S: Store>(
 /// caller must hold every right added or removed.
 pub async fn update<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     org: &OrgId,
     id: &RoleId,
     body: RoleBody,
@@ -144,14 +147,15 @@ pub async fn update<S: Store>(
     let held = require_manage(ctx, org).await?;
     let before = existing(ctx, org, id).await?;
     check_grant(held, before.rights, rights)?;
+    let mut change = Plan::new();
+    change.put_json(keys::role(ctx.tenant, org, id), &role, None);
     revoking(
-        ctx.store,
+        plan,
         ctx.tenant,
         Revoke::Organization(org),
         ctx.now_ms,
-        write(ctx.store, &keys::role(ctx.tenant, org, id), &role, None),
-    )
-    .await?;
+        change,
+    );
     Ok(RoleView {
         id: id.clone(),
         rights,
@@ -162,6 +166,7 @@ pub async fn update<S: Store>(
 /// `DELETE …/roles/{id}`: members still naming it hold nothing through it.
 pub async fn delete<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     org: &OrgId,
     id: &RoleId,
 ) -> Result<(), AdminError> {
@@ -176,16 +181,14 @@ pub async fn delete<S: Store>(
     let held = require_manage(ctx, org).await?;
     let before = existing(ctx, org, id).await?;
     check_grant(held, before.rights, RightSet::EMPTY)?;
+    let mut change = Plan::new();
+    change.delete(keys::role(ctx.tenant, org, id));
     revoking(
-        ctx.store,
+        plan,
         ctx.tenant,
         Revoke::Organization(org),
         ctx.now_ms,
-        async {
-            ctx.store.delete(&keys::role(ctx.tenant, org, id)).await?;
-            Ok(())
-        },
-    )
-    .await?;
+        change,
+    );
     Ok(())
 }

@@ -6,10 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{read, write, AdminError, Ctx};
-use crate::decide::Subject;
-use crate::ids::TenantId;
-use crate::rights::{Right, RightSet};
+use super::{read, AdminError, Ctx};
+use crate::core::decide::Subject;
+use crate::core::ids::TenantId;
+use crate::core::rights::{Right, RightSet};
+use crate::store::plan::Plan;
 use crate::store::{keys, Store};
 
 /// The settings of a tenant.
@@ -38,7 +39,7 @@ impl Default for Settings {
 }
 
 /// `PUT`: any subset of the settings.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     /// See [`Settings`].
@@ -70,6 +71,7 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>) -> Result<Settings, AdminError> {
 /// `PUT` (tenant admins).
 pub async fn update<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     patch: SettingsPatch,
 ) -> Result<Settings, AdminError> {
     Subject::require(ctx.caller.tenant_rights(), RightSet::of(&[Right::All]))?;
@@ -92,6 +94,6 @@ pub async fn update<S: Store>(
     if let Some(v) = patch.auto_approve {
         s.auto_approve = v;
     }
-    write(ctx.store, &keys::settings(ctx.tenant), &s, None).await?;
+    plan.put_json(keys::settings(ctx.tenant), &s, None);
     Ok(s)
 }

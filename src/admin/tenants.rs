@@ -3,10 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::records::{User, UserState};
-use super::{check_text, read, write, AdminError, NAME_MAX};
-use crate::ids::{TenantId, UserId};
-use crate::password;
+use super::{check_text, read, AdminError, NAME_MAX};
+use crate::auth::Secret;
+use crate::core::ids::{TenantId, UserId};
+use crate::core::password;
+use crate::model::records::{User, UserState};
+use crate::store::plan::Plan;
 use crate::store::{keys, Store};
 
 /// A tenant.
@@ -23,15 +25,16 @@ pub struct Tenant {
 }
 
 /// The first admin of a new tenant.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FirstAdmin {
     /// User ID.
     pub id: String,
     /// Email address.
     pub email: String,
-    /// Password (8 to 1024 characters); stored hashed only.
-    pub password: String,
+    /// Password (8 to 1024 characters); stored hashed only (the HTTP layer
+    /// hashes it before the operation runs).
+    pub password: Secret,
     /// Given name.
     #[serde(default)]
     pub first_name: String,
@@ -41,7 +44,7 @@ pub struct FirstAdmin {
 }
 
 /// `POST /api/v1/tenants`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTenant {
     /// The tenant slug.
@@ -66,31 +69,46 @@ pub async fn load<S: Store>(store: &S, id: &TenantId) -> Result<Option<Tenant>, 
     read(store, &keys::tenant(id)).await
 }
 
-/// Creates a tenant and its first admin. Writes the admin's namespace entry,
-/// record and password first and the tenant record last: the tenant exists
-/// only once it has an admin, and a retry after a stop overwrites the partial
-/// state (nothing can use a tenant whose record is missing).
-pub async fn create<S: Store>(
-    store: &S,
-    now: &str,
-    req: CreateTenant,
-    salt: &[u8; 16],
-    iterations: u32,
-) -> Result<CreatedTenant, AdminError> {
+/// Checks what needs no store, the password included (the HTTP layer runs
+/// this before hashing the password).
+pub fn check_new(req: &CreateTenant) -> Result<TenantId, AdminError> {
+    let id = check_fields(req)?;
+    password::check_policy(req.admin.password.expose())
+        .map_err(|_| AdminError::invalid("`admin.password` has 8 to 1024 characters"))?;
+    Ok(id)
+}
+
+/// The fields besides the password (which the planner never sees).
+fn check_fields(req: &CreateTenant) -> Result<TenantId, AdminError> {
     let id = TenantId::new(req.id.as_str())?;
     if req.name.trim().is_empty() {
         return Err(AdminError::invalid("`name` is required"));
     }
     check_text("name", &req.name, NAME_MAX)?;
-    let admin_id = UserId::new(req.admin.id.as_str())?;
+    UserId::new(req.admin.id.as_str())?;
     check_text("first_name", &req.admin.first_name, NAME_MAX)?;
     check_text("last_name", &req.admin.last_name, NAME_MAX)?;
     check_text("email", &req.admin.email, 254)?;
     if req.admin.email.matches('@').count() != 1 {
         return Err(AdminError::invalid("`admin.email` is not an email address"));
     }
-    password::check_policy(&req.admin.password)
-        .map_err(|_| AdminError::invalid("`admin.password` has 8 to 1024 characters"))?;
+    Ok(id)
+}
+
+/// Creates a tenant and its first admin. Plans the admin's namespace entry,
+/// record and password first and the tenant record last: the tenant exists
+/// only once it has an admin, and a retry after a stop overwrites the partial
+/// state (nothing can use a tenant whose record is missing). `password_hash`
+/// is the PHC string the HTTP layer made of `req.admin.password`.
+pub async fn create<S: Store>(
+    store: &S,
+    plan: &mut Plan,
+    now: &str,
+    req: CreateTenant,
+    password_hash: &Secret,
+) -> Result<CreatedTenant, AdminError> {
+    let id = check_fields(&req)?;
+    let admin_id = UserId::new(req.admin.id.as_str())?;
     if load(store, &id).await?.is_some() {
         return Err(AdminError::new(
             409,
@@ -115,17 +133,9 @@ pub async fn create<S: Store>(
         created_at: now.to_owned(),
         updated_at: now.to_owned(),
     };
-    store
-        .put(&keys::id(&id, admin_id.as_str()), "user", None)
-        .await?;
-    write(store, &keys::user(&id, &admin_id), &admin, None).await?;
-    store
-        .put(
-            &keys::password(&id, &admin_id),
-            &password::hash(&req.admin.password, salt, iterations),
-            None,
-        )
-        .await?;
-    write(store, &keys::tenant(&id), &tenant, None).await?;
+    plan.put(keys::id(&id, admin_id.as_str()), "user", None);
+    super::users::save(plan, &id, &admin);
+    plan.put(keys::password(&id, &admin_id), password_hash.expose(), None);
+    plan.put_json(keys::tenant(&id), &tenant, None);
     Ok(CreatedTenant { tenant, admin })
 }

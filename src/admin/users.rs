@@ -1,19 +1,21 @@
 //! Users: create, get, list (tenant admins; a user reads itself).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::orgs::check_id_free;
-use super::records::{ListingMeta, User, UserState};
 use super::revocations::{revoking, Revoke};
-use super::{check_text, read, write, AdminError, Ctx, Page, Paging, NAME_MAX};
-use crate::decide::Subject;
-use crate::ids::UserId;
-use crate::password;
-use crate::rights::{Right, RightSet};
+use super::{check_text, read, AdminError, Ctx, Page, Paging, NAME_MAX};
+use crate::auth::Secret;
+use crate::core::decide::Subject;
+use crate::core::ids::{TenantId, UserId};
+use crate::core::password;
+use crate::core::rights::{Right, RightSet};
+use crate::model::records::{ListingMeta, User, UserState};
+use crate::store::plan::Plan;
 use crate::store::{keys, Store};
 
 /// `POST /api/v1/admin/users`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// The new user's ID.
@@ -33,9 +35,10 @@ pub struct CreateUser {
     /// Tenant admin.
     #[serde(default)]
     pub admin: bool,
-    /// Initial password (8 to 1024 characters); stored hashed, apart from the record.
+    /// Initial password (8 to 1024 characters); stored hashed, apart from
+    /// the record. The HTTP layer hashes it before the operation runs.
     #[serde(default)]
-    pub password: Option<String>,
+    pub password: Option<Secret>,
 }
 
 fn state_name(s: UserState) -> &'static str {
@@ -86,23 +89,31 @@ fn check_email(email: &str) -> Result<(), AdminError> {
     Ok(())
 }
 
-/// Creates a user (tenant admins only). Writes the namespace entry, the
-/// record, then the password hash (drawn with `salt`) under its own key.
-pub async fn create<S: Store>(
-    ctx: &Ctx<'_, S>,
-    req: CreateUser,
-    salt: &[u8; 16],
-    iterations: u32,
-) -> Result<User, AdminError> {
-    require_tenant(ctx, Right::UserAll)?;
+/// Checks the fields of a new user that need no store (the HTTP layer runs
+/// this before hashing the password).
+pub fn check_new(req: &CreateUser) -> Result<UserId, AdminError> {
     let id = UserId::new(req.id.as_str())?;
     check_text("first_name", &req.first_name, NAME_MAX)?;
     check_text("last_name", &req.last_name, NAME_MAX)?;
     check_email(&req.email)?;
     if let Some(p) = &req.password {
-        password::check_policy(p)
+        password::check_policy(p.expose())
             .map_err(|_| AdminError::invalid("`password` has 8 to 1024 characters"))?;
     }
+    Ok(id)
+}
+
+/// Creates a user (tenant admins only). Plans the namespace entry, the
+/// record, then the password hash (the PHC string the HTTP layer made) under
+/// its own key. `req.password` is ignored here: only its hash is stored.
+pub async fn create<S: Store>(
+    ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
+    req: CreateUser,
+    password_hash: Option<&Secret>,
+) -> Result<User, AdminError> {
+    require_tenant(ctx, Right::UserAll)?;
+    let id = check_new(&req)?;
     check_id_free(ctx, id.as_str()).await?;
     let now = ctx.timestamp();
     let user = User {
@@ -116,15 +127,10 @@ pub async fn create<S: Store>(
         updated_at: now,
         deleted_at: None,
     };
-    ctx.store
-        .put(&keys::id(ctx.tenant, id.as_str()), "user", None)
-        .await?;
-    save(ctx, &user).await?;
-    if let Some(p) = &req.password {
-        let hash = password::hash(p, salt, iterations);
-        ctx.store
-            .put(&keys::password(ctx.tenant, &id), &hash, None)
-            .await?;
+    plan.put(keys::id(ctx.tenant, id.as_str()), "user", None);
+    save(plan, ctx.tenant, &user);
+    if let Some(hash) = password_hash {
+        plan.put(keys::password(ctx.tenant, &id), hash.expose(), None);
     }
     Ok(user)
 }
@@ -138,7 +144,7 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminE
 }
 
 /// `PUT /api/v1/admin/users/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     /// Given name.
@@ -165,7 +171,7 @@ async fn admins_a_member<S: Store>(ctx: &Ctx<'_, S>, user: &UserId) -> Result<bo
         .list_all(&keys::user_orgs(ctx.tenant, user))
         .await?
     {
-        let Ok(org) = crate::ids::OrgId::new(keys::last_component(&l.key)) else {
+        let Ok(org) = crate::core::ids::OrgId::new(keys::last_component(&l.key)) else {
             continue;
         };
         if super::rights_on_org(ctx, &org)
@@ -183,6 +189,7 @@ async fn admins_a_member<S: Store>(ctx: &Ctx<'_, S>, user: &UserId) -> Result<bo
 /// changes the first and last names of its members, as Tyk's super admins do.
 pub async fn update<S: Store>(
     ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
     id: &UserId,
     req: UpdateUser,
 ) -> Result<User, AdminError> {
@@ -222,6 +229,7 @@ pub async fn update<S: Store>(
             code: "insufficient_rights",
             message: "not allowed to change these fields of this user".into(),
             missing: Some(RightSet::of(&[missing])),
+            challenge: None,
         });
     }
     if let Some(v) = req.first_name {
@@ -242,29 +250,18 @@ pub async fn update<S: Store>(
     }
     user.updated_at = ctx.timestamp();
     if user.state != state_before || user.admin != admin_before {
-        revoking(
-            ctx.store,
-            ctx.tenant,
-            Revoke::User(id),
-            ctx.now_ms,
-            save(ctx, &user),
-        )
-        .await?;
+        let mut change = Plan::new();
+        save(&mut change, ctx.tenant, &user);
+        revoking(plan, ctx.tenant, Revoke::User(id), ctx.now_ms, change);
     } else {
-        save(ctx, &user).await?;
+        save(plan, ctx.tenant, &user);
     }
     Ok(user)
 }
 
-/// Writes a user record with its listing metadata.
-async fn save<S: Store>(ctx: &Ctx<'_, S>, user: &User) -> Result<(), AdminError> {
-    write(
-        ctx.store,
-        &keys::user(ctx.tenant, &user.id),
-        user,
-        Some(&metadata(user)),
-    )
-    .await
+/// Plans a user record with its listing metadata.
+pub(super) fn save(plan: &mut Plan, tenant: &TenantId, user: &User) {
+    plan.put_json(keys::user(tenant, &user.id), user, Some(metadata(user)));
 }
 
 async fn get_any<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminError> {
@@ -277,7 +274,11 @@ async fn get_any<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminE
 /// `RIGHT_USER_DELETE`): the record keeps `deleted_at`, the ID stays reserved,
 /// the user gets no more tokens, and its tokens already issued are revoked.
 /// Memberships stay for a restore.
-pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<(), AdminError> {
+pub async fn delete<S: Store>(
+    ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
+    id: &UserId,
+) -> Result<(), AdminError> {
     let mut user = get_any(ctx, id).await?;
     let own = is_self_with(ctx, id, Right::UserDelete);
     if !own {
@@ -286,14 +287,9 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<(), Admin
     let now = ctx.timestamp();
     user.deleted_at = Some(now.clone());
     user.updated_at = now;
-    revoking(
-        ctx.store,
-        ctx.tenant,
-        Revoke::User(id),
-        ctx.now_ms,
-        save(ctx, &user),
-    )
-    .await?;
+    let mut change = Plan::new();
+    save(&mut change, ctx.tenant, &user);
+    revoking(plan, ctx.tenant, Revoke::User(id), ctx.now_ms, change);
     Ok(())
 }
 

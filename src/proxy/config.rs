@@ -23,8 +23,8 @@ use serde::Deserialize;
 
 use super::path::PathPolicy;
 use super::routes::{RouteTable, RuleDoc, Target};
-use crate::ids::TenantId;
-use crate::token::{Jwks, KeySet};
+use crate::core::ids::TenantId;
+use crate::core::token::{Jwks, KeySet};
 
 /// Default lifetime of isolate cache entries, seconds.
 pub const DEFAULT_CACHE_TTL_SECS: u32 = 10;

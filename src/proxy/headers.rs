@@ -5,8 +5,8 @@
 
 use std::collections::HashSet;
 
-use crate::ids::OrgId;
-use crate::rights::RightSet;
+use crate::core::ids::OrgId;
+use crate::core::rights::RightSet;
 
 /// Prefix of the headers orgwarden sets and the origin may trust.
 pub const IDENTITY_PREFIX: &str = "x-orgwarden-";
@@ -147,7 +147,7 @@ pub fn forwarded<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rights::Right;
+    use crate::core::rights::Right;
 
     #[test]
     fn spoofed_and_hop_by_hop_headers_go_identity_comes() {

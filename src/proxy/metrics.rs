@@ -1,11 +1,13 @@
 //! Counters of one isolate's proxy: decisions by outcome, cache hits and
-//! misses, KV reads. Workers run many isolates; each counts its own, and the
+//! misses, facts fetched. Workers run many isolates; each counts its own, and the
 //! metrics endpoint answers for the isolate that serves it (the `isolate`
 //! member tells them apart), so totals are summed by whoever scrapes.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+
+use crate::model::facts::Need;
 
 /// Hits and misses of one cache.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -48,15 +50,27 @@ pub struct Metrics {
     pub epochs_cache: HitMiss,
     /// API keys and their owners.
     pub keys_cache: HitMiss,
-    /// Users' memberships (API keys of users, external tokens).
-    pub users_cache: HitMiss,
+    /// Users' state and memberships (external tokens, tokens whose budget
+    /// left memberships out).
+    pub principals_cache: HitMiss,
     /// External issuers' JWKS fetches.
     pub jwks_fetches: u64,
-    /// KV reads (gets and list calls).
-    pub kv_reads: u64,
+    /// Facts fetched from the store (each one listing or a few reads).
+    pub fact_fetches: u64,
 }
 
 impl Metrics {
+    /// Counts a lookup of a fact in the cache.
+    pub fn count_fact(&mut self, need: &Need, hit: bool) {
+        match need {
+            Need::Epochs(_) => self.epochs_cache.count(hit),
+            Need::Grants(..) => self.grants_cache.count(hit),
+            Need::ApiKey(..) => self.keys_cache.count(hit),
+            Need::Principal(..) => self.principals_cache.count(hit),
+            Need::Jwks(_) => {}
+        }
+    }
+
     /// Counts a refusal.
     pub fn deny(&mut self, code: &'static str) {
         *self.denied.entry(code).or_insert(0) += 1;

@@ -4,8 +4,7 @@
 //! a refusal, then forwards with [`headers::forwarded`].
 //!
 //! - [`config`]: the configuration document, checked as a whole at load;
-//! - [`credential`]: which credential a request carries, two refused;
-//! - [`gate`]: the decision, its caches and the revocation check;
+//! - [`gate`]: the decision (sans-I/O steps), its fact cache;
 //! - [`headers`]: what the origin receives;
 //! - [`metrics`]: counters per isolate;
 //! - [`path`]: the one canonical reading of a path, for the rules and the origin;
@@ -13,7 +12,6 @@
 //! - [`ttl`]: the bounded, expiring cache the gate's caches are made of.
 
 pub mod config;
-pub mod credential;
 pub mod gate;
 pub mod headers;
 pub mod metrics;
@@ -22,5 +20,5 @@ pub mod routes;
 pub mod ttl;
 
 pub use config::ProxyConfig;
-pub use gate::{Decision, Denial, Forward, Gate, JwksFetch, NoFetch, Outcome, ProxyRequest, Trace};
+pub use gate::{Decision, Forward, Gate, Outcome, Pending, ProxyRequest, Started, Step, Trace};
 pub use headers::Identity;

@@ -22,8 +22,8 @@ use serde::Deserialize;
 
 use super::path::{CanonicalPath, PathError};
 use crate::admin::entities::EntityKind;
-use crate::ids::validate_id;
-use crate::rights::RightSet;
+use crate::core::ids::validate_id;
+use crate::core::rights::RightSet;
 
 /// One segment of a pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -410,8 +410,8 @@ fn bind<'p, 's>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::rights::Right;
     use crate::proxy::path::{canonicalize, PathPolicy};
-    use crate::rights::Right;
 
     const RULES: &str = r#"{"routes": [
         {"methods": ["GET"], "path": "/apps/{app}/**", "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_APPLICATION_INFO"]},

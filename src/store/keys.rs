@@ -23,7 +23,7 @@
 //! Written in an order that never grants more than intended when a write
 //! sequence stops half-way: see docs/store.md.
 
-use crate::ids::{OrgId, RoleId, TenantId, UserId};
+use crate::core::ids::{OrgId, RoleId, TenantId, UserId};
 
 /// Prefix of everything of one tenant.
 pub fn tenant_prefix(t: &TenantId) -> String {

@@ -8,8 +8,10 @@
 //! compare-and-set. [`keys`] lays out the keys; docs/store.md explains the
 //! layout, the write orders and what concurrency can do to them.
 
+pub mod facts;
 pub mod keys;
 pub mod memory;
+pub mod plan;
 
 use core::fmt;
 

@@ -8,8 +8,8 @@
 )]
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use orgwarden::token::keys::SigningKeys;
-use orgwarden::token::{sign, AccessClaims};
+use orgwarden::core::token::keys::SigningKeys;
+use orgwarden::core::token::{sign, AccessClaims};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -39,7 +39,7 @@ after(async () => { await mf?.dispose(); });
 test('no credential: 401 with WWW-Authenticate', async () => {
   const r = await call('GET', '/organizations');
   assert.equal(r.status, 401);
-  assert.equal(r.headers.get('www-authenticate'), 'Bearer');
+  assert.match(r.headers.get('www-authenticate'), /^Bearer realm="orgwarden", error="invalid_token", error_description="/);
   assert.equal(r.headers.get('content-type'), 'application/problem+json');
   assert.equal(r.body.code, 'credential_missing');
 });
@@ -58,7 +58,7 @@ test('bad credentials: 401 with the token error code', async () => {
     const r = await call('GET', '/organizations', { as: t });
     assert.equal(r.status, 401, code);
     assert.equal(r.body.code, code);
-    assert.match(r.headers.get('www-authenticate'), /^Bearer error="invalid_token", error_description="/);
+    assert.match(r.headers.get('www-authenticate'), /^Bearer realm="orgwarden", error="invalid_token", error_description="/);
   }
   const basic = await call('GET', '/organizations', { headers: { authorization: 'Basic YTpi' } });
   assert.equal(basic.body.code, 'credential_malformed');
@@ -194,5 +194,5 @@ test('unknown routes 404, wrong methods 405 with Allow', async () => {
   assert.equal(r.status, 404);
   const m = await call('PATCH', '/organizations', { as: ROOT(), body: {} });
   assert.equal(m.status, 405);
-  assert.equal(m.headers.get('allow'), 'GET, POST');
+  assert.equal(m.headers.get('allow'), 'GET, HEAD, POST');
 });

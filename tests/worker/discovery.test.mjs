@@ -34,12 +34,14 @@ for (const path of ['/.well-known/jwks.json', '/t/acme/.well-known/jwks.json']) 
 }
 
 test('unknown paths get a 404 problem document (no proxy rule matches them)', async () => {
-  for (const path of ['/', '/nope', '/t/ACME/.well-known/jwks.json', '/t/acme/.well-known/jwks.json/x']) {
+  // Paths of the proxy: no rule; paths under orgwarden's own prefixes: no such endpoint or tenant.
+  for (const [path, code] of [['/', 'route_not_found'], ['/nope', 'route_not_found'],
+    ['/t/ACME/.well-known/jwks.json', 'not_found'], ['/t/acme/.well-known/jwks.json/x', 'not_found']]) {
     const res = await mf.dispatchFetch(`http://localhost${path}`);
     assert.equal(res.status, 404, path);
     assert.equal(res.headers.get('content-type'), 'application/problem+json');
     const p = await res.json();
-    assert.equal(p.code, 'route_not_found');
+    assert.equal(p.code, code, path);
     assert.equal(p.status, 404);
     assert.equal(p.title, 'Not Found');
   }

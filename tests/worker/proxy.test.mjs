@@ -394,7 +394,7 @@ test('metrics: operator only, counting decisions, caches and KV reads', async ()
   assert.ok(m.proxy.denied.route_not_found >= 3);
   assert.ok(m.proxy.token_cache.hits > 0 && m.proxy.token_cache.misses > 0);
   assert.ok(m.proxy.grants_cache.hits > 0);
-  assert.ok(m.proxy.kv_reads > 0);
+  assert.ok(m.proxy.fact_fetches > 0);
   assert.equal(m.proxy.jwks_fetches, 1);
 });
 
@@ -404,7 +404,7 @@ test('debug: Server-Timing on answers; origin down: 502; bad configuration: 500 
     const r = await call('GET', '/apps/billing/devices', { bearer: tokens.root, worker: down });
     assert.equal(r.status, 502);
     assert.equal(r.body.code, 'origin_unreachable');
-    assert.match(r.headers.get('server-timing'), /decide;dur=[\d.]+, kv;desc="reads \d+", token;desc="verified"/);
+    assert.match(r.headers.get('server-timing'), /decide;dur=[\d.]+, facts;desc="fetched \d+", token;desc="verified"/);
   } finally {
     await down.dispose();
   }

@@ -1,239 +1,82 @@
-//! The Cloudflare Worker adapter: translates `worker` requests into core
-//! calls and core answers into responses. It serves `/healthz`, the JWKS of
-//! the deployment's signing keys, the admin and token API ([`crate::api`])
-//! on the `ORGWARDEN` KV namespace, the operator's `/api/v1/metrics`, and
-//! sends every other request through the authorizing proxy ([`proxy`]).
+//! The Cloudflare Worker adapter: the platform's requests in, the core's
+//! answers out. orgwarden's own surface ([`crate::http`]: health, JWKS,
+//! discovery, tokens, the admin API, the operator's endpoints) runs on the
+//! `ORGWARDEN` KV namespace; every other request goes through the
+//! authorizing proxy ([`proxy`]).
 //!
 //! Configuration (see `wrangler.toml`): the secret `SIGNING_KEYS` holds the
 //! private JWKS that `orgwarden keygen` prints (the first key signs);
 //! `PUBLIC_BASE_URL` names the deployment in token issuers; `ORIGIN` is the
 //! API behind the proxy and `ORGWARDEN_PROXY` its route rules.
 
+mod body;
+mod isolate;
 mod kv;
 mod proxy;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use worker::{event, Context, Env, Result};
 
-use futures_util::StreamExt;
-use worker::{event, Context, Env, Method, Request, Response, Result};
-
-use crate::api;
-use crate::problem::{Problem, CONTENT_TYPE};
-use crate::token::keys::SigningKeys;
-use crate::token::KeySet;
-
-/// The signing keys and the public set tokens are verified against.
-type Keys = Rc<(SigningKeys, KeySet)>;
-
-thread_local! {
-    /// Keys parsed once per isolate, re-parsed only when the secret changes.
-    static KEYS: RefCell<Option<(String, Keys)>> = const { RefCell::new(None) };
-}
-
-/// The signing keys and their public verification set.
-fn signing_keys(env: &Env) -> std::result::Result<Keys, Problem> {
-    let text = env
-        .secret("SIGNING_KEYS")
-        .map(|s| s.to_string())
-        .map_err(|_| {
-            Problem::new(
-                500,
-                "server_misconfigured",
-                "the SIGNING_KEYS secret is not set",
-            )
-        })?;
-    KEYS.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        if let Some((cached_text, keys)) = cell.as_ref() {
-            if *cached_text == text {
-                return Ok(Rc::clone(keys));
-            }
-        }
-        let keys = SigningKeys::from_json(&text)
-            .map(|k| Rc::new((k.clone(), k.verification_keys())))
-            .map_err(|e| {
-                // The code and a content-free reason only: the secret never reaches a response.
-                Problem::new(
-                    500,
-                    "server_misconfigured",
-                    format!("SIGNING_KEYS is not a usable private JWKS ({})", e.code()),
-                )
-            })?;
-        *cell = Some((text, Rc::clone(&keys)));
-        Ok(keys)
-    })
-}
-
-fn problem_response(p: &Problem) -> Result<Response> {
-    let mut r = Response::ok(p.to_json())?.with_status(p.status);
-    r.headers_mut().set("content-type", CONTENT_TYPE)?;
-    Ok(r)
-}
-
-fn json_response(body: String, cache_seconds: u32) -> Result<Response> {
-    let mut r = Response::ok(body)?;
-    r.headers_mut().set("content-type", "application/json")?;
-    r.headers_mut()
-        .set("cache-control", &format!("public, max-age={cache_seconds}"))?;
-    Ok(r)
-}
-
-/// Whether `path` is a JWKS path: deployment-wide or under one tenant.
-fn is_jwks_path(path: &str) -> bool {
-    if path == "/.well-known/jwks.json" {
-        return true;
-    }
-    path.strip_prefix("/t/")
-        .and_then(|rest| rest.split_once('/'))
-        .is_some_and(|(tenant, tail)| {
-            crate::ids::validate_id(tenant).is_ok() && tail == ".well-known/jwks.json"
-        })
-}
+use crate::core::problem::{Problem, CONTENT_TYPE};
+use crate::http::{self, Deployment, Local, Method, Request};
 
 #[event(start)]
 fn start() {
     // Panics reach the log with their message instead of an opaque trap.
     console_error_panic_hook::set_once();
+    log::set_logger(&CONSOLE).ok();
+    log::set_max_level(log::LevelFilter::Info);
 }
 
-/// Largest request body read (CONTRACT section 7).
-const BODY_MAX: usize = 64 * 1024;
+/// The core's log lines to the Workers console (`wrangler tail`, the
+/// dashboard's logs).
+struct Console;
 
-/// How much of an oversized body is read and thrown away before the 413 goes
-/// out: a client still sending when the answer comes may see a reset
-/// instead of the answer (nginx's lingering close does the same); beyond
-/// this, the answer goes out at once.
-const DRAIN_MAX: usize = 1024 * 1024;
+static CONSOLE: Console = Console;
 
-/// The body as text, read chunk by chunk: nothing past [`BODY_MAX`] is kept,
-/// so a chunked upload without `Content-Length` never costs the isolate more
-/// than the limit (an isolate has 128 MB in all).
-async fn read_body(req: &mut Request) -> Result<std::result::Result<String, Problem>> {
-    let too_large = || Problem::new(413, "body_too_large", "request bodies are at most 64 KiB");
-    let declared = req
-        .headers()
-        .get("content-length")?
-        .and_then(|l| l.parse::<usize>().ok())
-        .unwrap_or(0);
-    if declared > DRAIN_MAX {
-        return Ok(Err(too_large()));
+impl log::Log for Console {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
     }
-    if !matches!(req.method(), Method::Post | Method::Put | Method::Patch) {
-        return Ok(Ok(String::new()));
-    }
-    let Ok(mut stream) = req.stream() else {
-        return Ok(Ok(String::new()));
-    };
-    let mut body = Vec::new();
-    let mut seen = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        seen = seen.saturating_add(chunk.len());
-        if seen > DRAIN_MAX {
-            break;
-        }
-        if seen <= BODY_MAX {
-            body.extend_from_slice(&chunk);
+    fn log(&self, record: &log::Record<'_>) {
+        let line = format!("orgwarden {}: {}", record.level(), record.args());
+        if record.level() <= log::Level::Warn {
+            worker::console_error!("{line}");
+        } else {
+            worker::console_log!("{line}");
         }
     }
-    if seen > BODY_MAX {
-        return Ok(Err(too_large()));
-    }
-    Ok(String::from_utf8(body)
-        .map_err(|_| Problem::new(400, "invalid_request", "the request body is not UTF-8")))
+    fn flush(&self) {}
 }
 
-async fn admin_api(mut req: Request, env: &Env) -> Result<Response> {
-    let keys = match signing_keys(env) {
-        Ok(k) => k,
-        Err(p) => return problem_response(&p),
-    };
-    let body = match read_body(&mut req).await? {
-        Ok(b) => b,
-        Err(p) => return problem_response(&p),
-    };
-    let url = req.url()?;
-    let method = req.method().to_string();
-    let authorization = req.headers().get("authorization")?;
-    let content_type = req.headers().get("content-type")?;
-    let base_url = env
-        .var("PUBLIC_BASE_URL")
-        .map(|v| v.to_string())
-        .unwrap_or_default();
-    let operator_key = env.secret("OPERATOR_KEY").map(|v| v.to_string()).ok();
-    let number = |name: &str| {
-        env.var(name)
-            .ok()
-            .and_then(|v| v.to_string().parse::<i64>().ok())
-    };
-    let rng = |buf: &mut [u8]| getrandom::fill(buf).is_ok();
-    let store = kv::Kv::new(env);
-    let password_iterations = number("PASSWORD_ITERATIONS")
-        .and_then(|n| u32::try_from(n).ok())
-        .unwrap_or(crate::password::DEFAULT_ITERATIONS)
-        .clamp(
-            crate::password::MIN_ITERATIONS,
-            crate::password::MAX_ITERATIONS,
-        );
-    let tenant = url
-        .path()
-        .strip_prefix("/t/")
-        .and_then(|r| r.split_once('/'))
-        .map(|(t, _)| t.to_owned());
-    let request = api::Request {
-        method: &method,
-        path: url.path(),
-        query: url.query().unwrap_or(""),
-        authorization: authorization.as_deref(),
-        content_type: content_type.as_deref(),
-        body: &body,
-    };
-    let mut waited = false;
-    let answer = loop {
-        let now_ms = js_sys::Date::now() as i64;
-        let cfg = api::Config {
-            base_url: base_url.trim_end_matches('/'),
-            signing: &keys.0,
-            keys: &keys.1,
-            operator_key: operator_key.as_deref(),
-            password_iterations,
-            now_ms,
-            rng: &rng,
-        };
-        let answer = api::handle(&store, &cfg, &request).await;
-        // A token that would be born revoked (a revocation this very second):
-        // wait for the next second once and issue it then.
-        let retry = answer
-            .as_ref()
-            .is_some_and(|r| r.status == 503 && r.headers.iter().any(|(n, _)| *n == "retry-after"));
-        if retry && !waited {
-            waited = true;
-            let wait = 1005 - now_ms.rem_euclid(1000);
-            worker::Delay::from(core::time::Duration::from_millis(wait.unsigned_abs())).await;
-            continue;
-        }
-        break answer;
-    };
-    if !matches!(method.as_str(), "GET" | "HEAD") {
-        // This isolate sees its own admin writes at once (other isolates within
-        // the proxy's cache TTL).
-        if let (Some(gate), Some(t)) = (proxy::current(), tenant.as_deref()) {
-            gate.forget_tenant(t);
-        }
-    }
-    match answer {
-        Some(r) => core_response(r),
-        None => problem_response(&Problem::new(404, "not_found", "no such endpoint")),
-    }
+/// A problem document as the platform's response.
+fn problem_response(p: &Problem) -> Result<worker::Response> {
+    let mut r = worker::Response::ok(p.to_json())?.with_status(p.status);
+    r.headers_mut().set("content-type", CONTENT_TYPE)?;
+    Ok(r)
 }
 
-fn core_response(r: api::Response) -> Result<Response> {
-    let mut out = Response::ok(r.body)?.with_status(r.status);
+fn into_platform(r: http::Response) -> Result<worker::Response> {
+    let mut out = if r.status == 204 || r.body.is_empty() {
+        worker::Response::empty()?.with_status(r.status)
+    } else {
+        worker::Response::ok(r.body)?.with_status(r.status)
+    };
     for (name, value) in &r.headers {
         out.headers_mut().set(name, value)?;
     }
     Ok(out)
+}
+
+/// Randomness from the platform, and the configured hashing cost.
+struct Draw(u32);
+
+impl http::admin::Draw for Draw {
+    fn random(&self, buf: &mut [u8]) -> bool {
+        getrandom::fill(buf).is_ok()
+    }
+    fn password_iterations(&self) -> u32 {
+        self.0
+    }
 }
 
 #[event(fetch)]
@@ -247,45 +90,89 @@ async fn fetch(
     // hot path more than anything else in a profile.
     let url = req.url();
     let (path, query) = proxy::split_url(&url);
-    let known = path == "/healthz" || is_jwks_path(path);
-    let is_api = path.starts_with("/api/v1/")
-        || path
-            .strip_prefix("/t/")
-            .and_then(|r| r.split_once('/'))
-            .is_some_and(|(_, r)| {
-                r.starts_with("api/v1/") || r == ".well-known/openid-configuration"
-            });
-    if !known && !is_api {
+    if !http::table::is_own(path) {
         return proxy::handle(&req, &env, path, query).await;
     }
-    let path = path.to_owned();
-    local(Request::from(req), &env, &path, is_api)
+    let (path, query) = (path.to_owned(), query.unwrap_or("").to_owned());
+    own(worker::Request::from(req), &env, path, query)
         .await
         .map(Into::into)
 }
 
-/// What orgwarden answers itself: health, JWKS, metrics, the admin and token API.
-async fn local(req: Request, env: &Env, path: &str, is_api: bool) -> Result<Response> {
-    if path == "/api/v1/metrics" {
-        return proxy::metrics(&req, env);
+/// What orgwarden answers itself.
+async fn own(
+    mut raw: worker::Request,
+    env: &Env,
+    path: String,
+    query: String,
+) -> Result<worker::Response> {
+    let iso = match isolate::get(env) {
+        Ok(i) => i,
+        Err(p) => return problem_response(&p),
+    };
+    let method = Method::parse(&raw.inner().method());
+    let body = match body::read(&mut raw, &method).await? {
+        Ok(b) => b,
+        Err(p) => return problem_response(&p),
+    };
+    let headers = raw.headers();
+    let req = Request {
+        method,
+        path,
+        query,
+        authorization: headers.get("authorization")?,
+        api_key: headers.get("x-api-key")?,
+        content_type: headers.get("content-type")?,
+        body,
+    };
+    let store = kv::Kv::new(env);
+    let draw = Draw(iso.password_iterations);
+    let metrics = || match &iso.gate {
+        Ok(g) => serde_json::json!({ "isolate": iso.id, "proxy": g.metrics() }),
+        Err(p) => serde_json::json!({ "isolate": iso.id, "error": p.code }),
+    };
+    let mut waited = false;
+    let answer = loop {
+        let now_ms = js_sys::Date::now() as i64;
+        let d = Deployment {
+            base_url: &iso.base_url,
+            signing: &iso.signing,
+            public: &iso.public,
+            auth: &iso.auth,
+            operator_key: iso.operator_key.as_ref().map(|k| k.expose()),
+            metrics: &metrics,
+            draw: &draw,
+            now_ms,
+        };
+        let writer = Local {
+            store: &store,
+            auth: &iso.auth,
+            now_ms,
+        };
+        let answer = http::handle(&store, &writer, &d, &req).await;
+        // A token that would be born revoked (a revocation this very second):
+        // wait for the next second once and issue it then.
+        let retry = answer
+            .as_ref()
+            .is_some_and(|r| r.status == 503 && r.header("retry-after").is_some());
+        if retry && !waited {
+            waited = true;
+            let wait = 1005 - now_ms.rem_euclid(1000);
+            worker::Delay::from(core::time::Duration::from_millis(wait.unsigned_abs())).await;
+            continue;
+        }
+        break answer;
+    };
+    if !matches!(req.method, Method::Get | Method::Head) {
+        // This isolate sees its own admin writes at once (other isolates
+        // within the proxy's cache TTL).
+        let tenant = req.path.strip_prefix("/t/").and_then(|r| r.split_once('/'));
+        if let (Ok(gate), Some((t, _))) = (&iso.gate, tenant) {
+            gate.forget_tenant(t);
+        }
     }
-    if is_api {
-        return admin_api(req, env).await;
-    }
-    if !matches!(req.method(), Method::Get | Method::Head) {
-        let mut r = problem_response(&Problem::new(
-            405,
-            "method_not_allowed",
-            "only GET is allowed here",
-        ))?;
-        r.headers_mut().set("allow", "GET, HEAD")?;
-        return Ok(r);
-    }
-    if path == "/healthz" {
-        return json_response(r#"{"status":"ok"}"#.to_owned(), 0);
-    }
-    match signing_keys(env) {
-        Ok(keys) => json_response(keys.1.to_jwks().to_json(), 300),
-        Err(p) => problem_response(&p),
+    match answer {
+        Some(r) => into_platform(r),
+        None => problem_response(&Problem::new(404, "not_found", "no such endpoint")),
     }
 }

@@ -2,91 +2,40 @@
 //! the `ORGWARDEN_PROXY` binding, asks it about each request, and forwards
 //! what passes to `ORIGIN` with the body streamed, not buffered.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::web_sys::{self, RequestInit, ResponseInit};
-use worker::{Env, Fetch, Headers, Request, Response, Result};
+use worker::{Env, Fetch, Headers, Result};
 
-use super::{kv::Kv, problem_response, signing_keys};
-use crate::problem::Problem;
-use crate::proxy::{headers, Gate, JwksFetch, Outcome, ProxyConfig, ProxyRequest};
+use super::{isolate, kv::Kv, problem_response};
+use crate::core::problem::Problem;
+use crate::model::facts::{Fact, FactError, FactSource, Need};
+use crate::proxy::{headers, Outcome, ProxyRequest};
+use crate::store::facts::StoreFacts;
 
-thread_local! {
-    /// One gate per isolate: bindings do not change within an isolate.
-    static GATE: RefCell<Option<std::result::Result<Rc<Gate>, Problem>>> = const { RefCell::new(None) };
-    /// `ORIGIN`, read once per isolate like the gate.
-    static ORIGIN: RefCell<Option<Rc<str>>> = const { RefCell::new(None) };
+/// The facts of the worker: the store's from KV, external issuers' keys over
+/// Fetch (a failed fetch is no keys, never an error: the gate keeps the
+/// keys it had).
+struct WorkerFacts<'e> {
+    kv: Kv<'e>,
 }
 
-/// The origin's base URL without a trailing `/`; empty when not configured.
-fn origin(env: &Env) -> Rc<str> {
-    if let Some(o) = ORIGIN.with(|o| o.borrow().clone()) {
-        return o;
-    }
-    let read: Rc<str> = env
-        .var("ORIGIN")
-        .map(|v| v.to_string())
-        .unwrap_or_default()
-        .trim_end_matches('/')
-        .into();
-    ORIGIN.with(|o| *o.borrow_mut() = Some(Rc::clone(&read)));
-    read
-}
-
-/// The isolate's gate, if it was built already (for cache invalidation).
-pub fn current() -> Option<Rc<Gate>> {
-    GATE.with(|g| g.borrow().as_ref().and_then(|r| r.as_ref().ok().cloned()))
-}
-
-/// The configuration text: `ORGWARDEN_PROXY` as a JSON string or as an
-/// object (a TOML table in wrangler.toml); none means no routes.
-fn config_text(env: &Env) -> String {
-    if let Ok(text) = env.var("ORGWARDEN_PROXY") {
-        return text.to_string();
-    }
-    match env.object_var::<serde_json::Value>("ORGWARDEN_PROXY") {
-        Ok(v) => v.to_string(),
-        Err(_) => r#"{"routes": []}"#.to_owned(),
+impl FactSource for WorkerFacts<'_> {
+    async fn fetch(&self, need: &Need) -> std::result::Result<Fact, FactError> {
+        let Need::Jwks(url) = need else {
+            return StoreFacts::new(&self.kv).fetch(need).await;
+        };
+        Ok(Fact::Jwks(jwks(url).await))
     }
 }
 
-/// The isolate's gate, built on first use. A bad configuration is reported
-/// on every proxied request (500, naming the rule) until it is fixed.
-pub fn gate(env: &Env) -> std::result::Result<Rc<Gate>, Problem> {
-    if let Some(g) = GATE.with(|g| g.borrow().clone()) {
-        return g;
+async fn jwks(url: &str) -> Option<String> {
+    let url = worker::Url::parse(url).ok()?;
+    let mut response = Fetch::Url(url).send().await.ok()?;
+    if response.status_code() != 200 {
+        return None;
     }
-    let built = build(env);
-    GATE.with(|g| *g.borrow_mut() = Some(built.clone()));
-    built
-}
-
-fn build(env: &Env) -> std::result::Result<Rc<Gate>, Problem> {
-    let config = ProxyConfig::from_json(&config_text(env))
-        .map_err(|e| Problem::new(500, "server_misconfigured", e.to_string()))?;
-    let keys = signing_keys(env)?;
-    let base_url = env
-        .var("PUBLIC_BASE_URL")
-        .map(|v| v.to_string())
-        .unwrap_or_default();
-    Ok(Rc::new(Gate::new(config, &base_url, keys.1.clone())))
-}
-
-/// External issuers' JWKS over Fetch.
-struct WorkerFetch;
-
-impl JwksFetch for WorkerFetch {
-    async fn fetch(&self, url: &str) -> Option<String> {
-        let url = worker::Url::parse(url).ok()?;
-        let mut response = Fetch::Url(url).send().await.ok()?;
-        if response.status_code() != 200 {
-            return None;
-        }
-        response.text().await.ok()
-    }
+    response.text().await.ok()
 }
 
 fn now_ms() -> f64 {
@@ -107,19 +56,22 @@ pub async fn handle(
     query: Option<&str>,
 ) -> Result<web_sys::Response> {
     let started = now_ms();
-    let gate = match gate(env) {
-        Ok(g) => g,
+    let iso = match isolate::get(env) {
+        Ok(i) => i,
         Err(p) => return raw(problem_response(&p)),
+    };
+    let gate = match &iso.gate {
+        Ok(g) => g,
+        Err(p) => return raw(problem_response(p)),
     };
     let method = req.method();
     let incoming_headers = req.headers();
     let authorization = incoming_headers.get("authorization")?;
     let api_key = incoming_headers.get("x-api-key")?;
-    let store = Kv::new(env);
+    let facts = WorkerFacts { kv: Kv::new(env) };
     let decision = gate
         .authorize(
-            &store,
-            &WorkerFetch,
+            &facts,
             &ProxyRequest {
                 method: &method,
                 path,
@@ -135,7 +87,7 @@ pub async fn handle(
         let t = &decision.trace;
         let mut parts = vec![
             format!("decide;dur={:.1}", decided - started),
-            format!("kv;desc=\"reads {}\"", t.kv_reads),
+            format!("facts;desc=\"fetched {}\"", t.fact_fetches),
         ];
         if let Some(cached) = t.token_cached {
             parts.push(format!(
@@ -151,8 +103,8 @@ pub async fn handle(
     let forward = match &decision.outcome {
         Outcome::Deny(d) => {
             let mut r = problem_response(&d.problem())?;
-            if let Some(h) = &d.www_authenticate {
-                r.headers_mut().set("www-authenticate", h)?;
+            if let Some(h) = d.www_authenticate() {
+                r.headers_mut().set("www-authenticate", &h)?;
             }
             if debug {
                 r.headers_mut().set("server-timing", &timing(None))?;
@@ -161,7 +113,7 @@ pub async fn handle(
         }
         Outcome::Forward(forward) => forward,
     };
-    let origin = origin(env);
+    let origin = &iso.origin;
     if origin.is_empty() {
         return raw(problem_response(&Problem::new(
             500,
@@ -259,59 +211,6 @@ pub fn split_url(url: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn raw(r: Result<Response>) -> Result<web_sys::Response> {
+fn raw(r: Result<worker::Response>) -> Result<web_sys::Response> {
     r.map(Into::into)
-}
-
-/// `GET /api/v1/metrics`: this isolate's counters, for the operator.
-pub fn metrics(req: &Request, env: &Env) -> Result<Response> {
-    let expected = env.secret("OPERATOR_KEY").map(|s| s.to_string()).ok();
-    let given = req.headers().get("authorization")?;
-    let ok = match (expected, given) {
-        (Some(e), Some(g)) => g
-            .strip_prefix("Bearer ")
-            .is_some_and(|g| crate::password::secrets_equal(&e, g.trim())),
-        _ => false,
-    };
-    if !ok {
-        let mut r = problem_response(&Problem::new(
-            401,
-            "credential_invalid",
-            "the metrics are for the operator: send Authorization: Bearer <OPERATOR_KEY>",
-        ))?;
-        r.headers_mut().set(
-            "www-authenticate",
-            "Bearer realm=\"orgwarden\", error=\"invalid_token\"",
-        )?;
-        return Ok(r);
-    }
-    let body = match gate(env) {
-        Ok(g) => serde_json::json!({
-            "isolate": isolate_id(),
-            "proxy": g.metrics(),
-        }),
-        Err(p) => serde_json::json!({ "isolate": isolate_id(), "error": p.code }),
-    };
-    let mut r = Response::ok(body.to_string())?;
-    r.headers_mut().set("content-type", "application/json")?;
-    r.headers_mut().set("cache-control", "no-store")?;
-    Ok(r)
-}
-
-thread_local! {
-    static ISOLATE: RefCell<String> = const { RefCell::new(String::new()) };
-}
-
-/// A random name for this isolate, so scrapes can tell isolates apart.
-fn isolate_id() -> String {
-    ISOLATE.with(|i| {
-        let mut i = i.borrow_mut();
-        if i.is_empty() {
-            let mut b = [0u8; 8];
-            if getrandom::fill(&mut b).is_ok() {
-                *i = b.iter().map(|x| format!("{x:02x}")).collect();
-            }
-        }
-        i.clone()
-    })
 }

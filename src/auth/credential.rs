@@ -5,15 +5,24 @@
 //! guess, and a guess is how confused-deputy bugs start (RFC 6750 section
 //! 3.1 calls it `invalid_request`).
 
-use crate::admin::api_keys::PREFIX as KEY_PREFIX;
+use crate::model::api_key::PREFIX as KEY_PREFIX;
 
-/// A credential, not yet checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A credential, not yet checked. Its `Debug` never shows the credential.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Credential<'a> {
     /// A JWT access token.
     Token(&'a str),
     /// An API key, `OWK.<id>.<secret>`.
     ApiKey(&'a str),
+}
+
+impl core::fmt::Debug for Credential<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Credential::Token(_) => "Token([redacted])",
+            Credential::ApiKey(_) => "ApiKey([redacted])",
+        })
+    }
 }
 
 impl Credential<'_> {

@@ -16,7 +16,7 @@ use super::claims::{AccessClaims, OrgClaim};
 use super::error::TokenError;
 use super::keys::SigningKeys;
 use super::sign::sign;
-use crate::ids::OrgId;
+use crate::core::ids::OrgId;
 
 /// Largest token the issuer signs, in bytes.
 pub const TOKEN_BUDGET_BYTES: usize = 4096;
@@ -69,9 +69,9 @@ pub fn sign_within(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::RoleId;
-    use crate::rights::{Right, RightSet};
-    use crate::token::{Verifier, VerifyOptions};
+    use crate::core::ids::RoleId;
+    use crate::core::rights::{Right, RightSet};
+    use crate::core::token::{Verifier, VerifyOptions};
 
     fn keys() -> SigningKeys {
         SigningKeys::from_entries(vec![SigningKeys::generate(&[7; 32], Some("k".into()))]).unwrap()
@@ -99,7 +99,7 @@ mod tests {
         } else {
             OrgClaim {
                 role: Some(RoleId::new("member").unwrap()),
-                rights: crate::roles::BuiltinRole::Member.rights(),
+                rights: crate::core::roles::BuiltinRole::Member.rights(),
             }
         };
         (OrgId::new(format!("org-{i:04}")).unwrap(), claim)

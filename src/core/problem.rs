@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::rights::RightSet;
+use crate::core::rights::RightSet;
 
 /// The media type of a problem document.
 pub const CONTENT_TYPE: &str = "application/problem+json";
@@ -79,7 +79,7 @@ pub fn status_phrase(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rights::Right;
+    use crate::core::rights::Right;
 
     #[test]
     fn shape() {

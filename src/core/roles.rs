@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::RoleId;
-use crate::rights::{Right, RightSet};
+use crate::core::ids::RoleId;
+use crate::core::rights::{Right, RightSet};
 
 /// The built-in roles every organization has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

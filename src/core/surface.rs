@@ -13,11 +13,13 @@ use chrono::{DateTime, SecondsFormat};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::decide::{EntityGrants, Subject};
-use crate::ids::{IdError, OrgId, UserId};
-use crate::rights::{Right, RightKind, RightSet, UnknownRight};
-use crate::token::verify::decode_unverified;
-use crate::token::{AccessClaims, KeySet, TokenError, VerifiedToken, Verifier, VerifyOptions};
+use crate::core::decide::{EntityGrants, Subject};
+use crate::core::ids::{IdError, OrgId, UserId};
+use crate::core::rights::{Right, RightKind, RightSet, UnknownRight};
+use crate::core::token::verify::decode_unverified;
+use crate::core::token::{
+    AccessClaims, KeySet, TokenError, VerifiedToken, Verifier, VerifyOptions,
+};
 
 /// A refusal of any surface function: a stable code and a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

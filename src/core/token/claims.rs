@@ -6,10 +6,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::error::TokenError;
-use crate::decide::{Principal, Subject};
-use crate::ids::{OrgId, RoleId, TenantId, UserId};
-use crate::rights::RightSet;
-use crate::roles::BuiltinRole;
+use crate::core::decide::{Principal, Subject};
+use crate::core::ids::{OrgId, RoleId, TenantId, UserId};
+use crate::core::rights::RightSet;
+use crate::core::roles::BuiltinRole;
 
 /// `aud`: one string or an array of strings (RFC 7519 section 4.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

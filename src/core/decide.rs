@@ -21,9 +21,9 @@
 use core::cmp::Ordering;
 use core::fmt;
 
-use crate::ids::{OrgId, UserId};
-use crate::rights::{Right, RightSet};
-use crate::roles::ORGANIZATION_HOLDABLE;
+use crate::core::ids::{OrgId, UserId};
+use crate::core::rights::{Right, RightSet};
+use crate::core::roles::ORGANIZATION_HOLDABLE;
 
 /// FNV-1a, 64 bit: stable across builds and targets, and fast on short IDs.
 fn org_hash(id: &OrgId) -> u64 {
@@ -374,7 +374,7 @@ pub fn check_owner_remains(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::roles::BuiltinRole;
+    use crate::core::roles::BuiltinRole;
     use Right::*;
 
     fn org(s: &str) -> OrgId {

@@ -86,6 +86,14 @@ macro_rules! id_type {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// A literal known to be valid (checked in debug builds and by
+            /// the tests of its callers).
+            #[allow(dead_code, reason = "not every ID type has literals")]
+            pub(crate) fn from_static(s: &'static str) -> Self {
+                debug_assert!(validate_id(s).is_ok(), "{s}");
+                Self(s.to_owned())
+            }
         }
 
         impl fmt::Debug for $name {

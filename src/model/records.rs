@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{OrgId, RoleId, UserId};
-use crate::rights::RightSet;
+use crate::core::ids::{OrgId, RoleId, UserId};
+use crate::core::rights::RightSet;
 
 /// The five user states of The Things Stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,4 +122,18 @@ pub struct ListingMeta {
     /// Soft-deleted.
     #[serde(rename = "d", default, skip_serializing_if = "core::ops::Not::not")]
     pub deleted: bool,
+}
+
+impl Organization {
+    /// Approved and not deleted: its memberships count, its keys work.
+    pub fn is_live(&self) -> bool {
+        self.state == OrgState::Approved && self.deleted_at.is_none()
+    }
+}
+
+impl User {
+    /// Approved and not deleted: may sign in and act.
+    pub fn is_active(&self) -> bool {
+        self.state == UserState::Approved && self.deleted_at.is_none()
+    }
 }

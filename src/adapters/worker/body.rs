@@ -1,0 +1,56 @@
+//! Request bodies, read chunk by chunk: nothing past [`BODY_MAX`] is kept,
+//! so a chunked upload without `Content-Length` never costs the isolate more
+//! than the limit (an isolate has 128 MB in all).
+
+use futures_util::StreamExt;
+use worker::Result;
+
+use crate::core::problem::Problem;
+use crate::http::{Method, BODY_MAX};
+
+/// How much of an oversized body is read and thrown away before the 413 goes
+/// out: a client still sending when the answer comes may see a reset
+/// instead of the answer (nginx's lingering close does the same); beyond
+/// this, the answer goes out at once.
+const DRAIN_MAX: usize = 1024 * 1024;
+
+fn too_large() -> Problem {
+    Problem::new(413, "body_too_large", "request bodies are at most 64 KiB")
+}
+
+/// The body of a POST, PUT or PATCH (empty for other methods).
+pub async fn read(
+    req: &mut worker::Request,
+    method: &Method,
+) -> Result<std::result::Result<Vec<u8>, Problem>> {
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(0);
+    if declared > DRAIN_MAX {
+        return Ok(Err(too_large()));
+    }
+    if !matches!(method, Method::Post | Method::Put | Method::Patch) {
+        return Ok(Ok(Vec::new()));
+    }
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Ok(Vec::new()));
+    };
+    let mut body = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        seen = seen.saturating_add(chunk.len());
+        if seen > DRAIN_MAX {
+            break;
+        }
+        if seen <= BODY_MAX {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    if seen > BODY_MAX {
+        return Ok(Err(too_large()));
+    }
+    Ok(Ok(body))
+}

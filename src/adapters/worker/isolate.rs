@@ -1,0 +1,136 @@
+//! What one isolate builds once from its bindings: the signing keys, the
+//! authenticator (with its verified-token cache), the proxy's gate (with its
+//! fact cache) and the plain variables. Bindings do not change within an
+//! isolate; a new deployment starts new isolates.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use worker::Env;
+
+use crate::auth::{Authenticator, Secret};
+use crate::core::password;
+use crate::core::problem::Problem;
+use crate::core::token::keys::SigningKeys;
+use crate::core::token::KeySet;
+use crate::proxy::{Gate, ProxyConfig};
+
+/// The isolate's state.
+#[derive(Debug)]
+pub struct Isolate {
+    /// The deployment's signing keys.
+    pub signing: SigningKeys,
+    /// Their public set.
+    pub public: KeySet,
+    /// Who the deployment trusts, shared by the admin API and the proxy.
+    pub auth: Rc<Authenticator>,
+    /// The proxy, or why its configuration was refused.
+    pub gate: Result<Rc<Gate>, Problem>,
+    /// `PUBLIC_BASE_URL`, without a trailing `/`.
+    pub base_url: String,
+    /// `ORIGIN`, without a trailing `/`; empty when not set.
+    pub origin: String,
+    /// `OPERATOR_KEY`.
+    pub operator_key: Option<Secret>,
+    /// PBKDF2 iterations of new password hashes.
+    pub password_iterations: u32,
+    /// A random name, so that scrapes of per-isolate metrics tell isolates apart.
+    pub id: String,
+}
+
+thread_local! {
+    static ISOLATE: RefCell<Option<Result<Rc<Isolate>, Problem>>> = const { RefCell::new(None) };
+}
+
+/// The isolate's state, built on first use. A missing or bad `SIGNING_KEYS`
+/// is answered (500) on every request until it is fixed.
+pub fn get(env: &Env) -> Result<Rc<Isolate>, Problem> {
+    if let Some(i) = ISOLATE.with(|i| i.borrow().clone()) {
+        return i;
+    }
+    let built = build(env).map(Rc::new);
+    ISOLATE.with(|i| *i.borrow_mut() = Some(built.clone()));
+    built
+}
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string())
+}
+
+/// The configuration text: `ORGWARDEN_PROXY` as a JSON string or as an
+/// object (a TOML table in wrangler.toml); none means no routes.
+fn proxy_config(env: &Env) -> String {
+    if let Some(text) = var(env, "ORGWARDEN_PROXY") {
+        return text;
+    }
+    match env.object_var::<serde_json::Value>("ORGWARDEN_PROXY") {
+        Ok(v) => v.to_string(),
+        Err(_) => r#"{"routes": []}"#.to_owned(),
+    }
+}
+
+fn build(env: &Env) -> Result<Isolate, Problem> {
+    let text = env
+        .secret("SIGNING_KEYS")
+        .map(|s| s.to_string())
+        .map_err(|_| {
+            Problem::new(
+                500,
+                "server_misconfigured",
+                "the SIGNING_KEYS secret is not set",
+            )
+        })?;
+    let signing = SigningKeys::from_json(&text).map_err(|e| {
+        // The code and a content-free reason only: the secret never reaches a response.
+        Problem::new(
+            500,
+            "server_misconfigured",
+            format!("SIGNING_KEYS is not a usable private JWKS ({})", e.code()),
+        )
+    })?;
+    let public = signing.verification_keys();
+    let base_url = var(env, "PUBLIC_BASE_URL")
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_owned();
+    let config = ProxyConfig::from_json(&proxy_config(env))
+        .map_err(|e| Problem::new(500, "server_misconfigured", e.to_string()));
+    let (issuers, capacity) = match &config {
+        Ok(c) => (c.issuers.clone(), c.cache_capacity),
+        Err(_) => (Vec::new(), crate::proxy::config::DEFAULT_CACHE_CAPACITY),
+    };
+    let auth = Rc::new(Authenticator::new(
+        &base_url,
+        public.clone(),
+        &issuers,
+        capacity,
+    ));
+    let gate = config.map(|c| Rc::new(Gate::new(c, Rc::clone(&auth))));
+    let password_iterations = var(env, "PASSWORD_ITERATIONS")
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(password::DEFAULT_ITERATIONS)
+        .clamp(password::MIN_ITERATIONS, password::MAX_ITERATIONS);
+    let mut id = [0u8; 8];
+    let id = if getrandom::fill(&mut id).is_ok() {
+        id.iter().map(|b| format!("{b:02x}")).collect()
+    } else {
+        String::new()
+    };
+    Ok(Isolate {
+        signing,
+        public,
+        auth,
+        gate,
+        base_url,
+        origin: var(env, "ORIGIN")
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned(),
+        operator_key: env
+            .secret("OPERATOR_KEY")
+            .ok()
+            .map(|v| Secret::new(v.to_string())),
+        password_iterations,
+        id,
+    })
+}

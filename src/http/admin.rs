@@ -1,0 +1,412 @@
+//! The admin API's endpoints: each operation of the table taken apart into
+//! a [`Command`] (a write) or a [`Query`] (a read), and a [`Done`] rendered
+//! as the answer. Which store a write goes to is the adapter's business
+//! ([`super::serve::Writer`]).
+
+use super::extract::{self, Query as Params};
+use super::message::{Request, Response};
+use super::table::{Op, Params as PathParams};
+use crate::admin::api_keys::{CreateKey, NewKey, Owner, UpdateKey};
+use crate::admin::command::{Command, Done, Query};
+use crate::admin::entities::{Collaborator, CreateEntity, EntityKind, UpdateEntity, Who};
+use crate::admin::members::MemberGrant;
+use crate::admin::orgs::{CreateOrg, OrgFilter, UpdateOrg};
+use crate::admin::roles_api::RoleBody;
+use crate::admin::settings::SettingsPatch;
+use crate::admin::users::{CreateUser, UpdateUser, UserFilter};
+use crate::admin::AdminError;
+use crate::auth::Secret;
+use crate::core::ids::{OrgId, RoleId, TenantId, UserId};
+use crate::core::password;
+
+/// Fields `field_mask` may name, per resource.
+pub const ORG_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "state",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+];
+/// `name` stands for `first_name` and `last_name` (a user's display name).
+pub const USER_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "state",
+    "admin",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+];
+/// Fields of entities.
+pub const ENTITY_FIELDS: &[&str] = &[
+    "id",
+    "kind",
+    "name",
+    "description",
+    "created_at",
+    "updated_at",
+];
+
+/// What the platform draws for a write: random bytes and password hashes.
+pub trait Draw {
+    /// Fills `buf` with cryptographically secure random bytes; `false` when
+    /// the platform could not.
+    fn random(&self, buf: &mut [u8]) -> bool;
+    /// PBKDF2 iterations of new password hashes.
+    fn password_iterations(&self) -> u32;
+}
+
+/// An admin call, taken apart.
+#[derive(Debug)]
+pub enum AdminCall {
+    /// A read, with the field mask to apply to its answer.
+    Read(Query, Option<Vec<String>>),
+    /// A write; for a new API key, the key to show once.
+    Write(Command, Option<Secret>),
+}
+
+fn org(p: &PathParams) -> Result<OrgId, AdminError> {
+    OrgId::new(p.get("orgId")).map_err(|_| AdminError::not_found("organization"))
+}
+
+fn user(p: &PathParams, name: &str) -> Result<UserId, AdminError> {
+    UserId::new(p.get(name)).map_err(|_| AdminError::not_found("user"))
+}
+
+fn kind(p: &PathParams) -> Result<EntityKind, AdminError> {
+    EntityKind::from_path(p.get("kind")).ok_or_else(|| AdminError::not_found("endpoint"))
+}
+
+fn owner(op: Op, p: &PathParams) -> Result<Owner, AdminError> {
+    Ok(match op {
+        Op::ListUserKeys
+        | Op::CreateUserKey
+        | Op::GetUserKey
+        | Op::UpdateUserKey
+        | Op::DeleteUserKey => Owner::User(user(p, "userId")?),
+        _ => Owner::Organization(org(p)?),
+    })
+}
+
+fn none(req: &Request) -> Result<(), AdminError> {
+    Params::parse(&req.query, &[]).map(|_| ())
+}
+
+const LIST: &[&str] = &["limit", "page"];
+const ORG_LIST: &[&str] = &[
+    "limit",
+    "page",
+    "id_contains",
+    "name_contains",
+    "state",
+    "deleted",
+    "field_mask",
+];
+const MASK: &[&str] = &["field_mask"];
+const ENTITY_LIST: &[&str] = &["limit", "page", "field_mask"];
+
+/// The tenant of an admin path.
+pub fn tenant(p: &PathParams) -> Result<TenantId, AdminError> {
+    TenantId::new(p.get("tenant")).map_err(|_| AdminError::not_found("tenant"))
+}
+
+/// Takes an admin operation apart: path parameters, query, body.
+pub fn parse(
+    op: Op,
+    p: &PathParams,
+    req: &Request,
+    draw: &dyn Draw,
+) -> Result<AdminCall, AdminError> {
+    if let Some(read) = parse_read(op, p, req)? {
+        return Ok(read);
+    }
+    none(req)?;
+    let command = match op {
+        Op::CreateOrg => Command::CreateOrg {
+            body: extract::json::<CreateOrg>(req)?,
+        },
+        Op::UpdateOrg => Command::UpdateOrg {
+            org: org(p)?,
+            body: extract::json::<UpdateOrg>(req)?,
+        },
+        Op::DeleteOrg => Command::DeleteOrg { org: org(p)? },
+        Op::AddMember => Command::AddMember {
+            org: org(p)?,
+            body: extract::json::<MemberGrant>(req)?,
+        },
+        Op::UpdateMember => Command::UpdateMember {
+            org: org(p)?,
+            user: user(p, "userId").map_err(|_| AdminError::not_found("member"))?,
+            body: extract::json::<MemberGrant>(req)?,
+        },
+        Op::RemoveMember => Command::RemoveMember {
+            org: org(p)?,
+            user: user(p, "userId").map_err(|_| AdminError::not_found("member"))?,
+        },
+        Op::CreateRole => Command::CreateRole {
+            org: org(p)?,
+            body: extract::json::<RoleBody>(req)?,
+        },
+        Op::UpdateRole | Op::DeleteRole => {
+            let role = RoleId::new(p.get("roleId")).map_err(|_| AdminError::not_found("role"))?;
+            if op == Op::DeleteRole {
+                Command::DeleteRole { org: org(p)?, role }
+            } else {
+                Command::UpdateRole {
+                    org: org(p)?,
+                    role,
+                    body: extract::json::<RoleBody>(req)?,
+                }
+            }
+        }
+        Op::CreateOrgKey | Op::CreateUserKey => return new_key(op, p, req, draw),
+        Op::UpdateOrgKey | Op::UpdateUserKey => Command::UpdateKey {
+            owner: owner(op, p)?,
+            id: p.get("keyId").to_owned(),
+            body: extract::json::<UpdateKey>(req)?,
+        },
+        Op::DeleteOrgKey | Op::DeleteUserKey => Command::DeleteKey {
+            owner: owner(op, p)?,
+            id: p.get("keyId").to_owned(),
+        },
+        Op::CreateUser => return new_user(req, draw),
+        Op::UpdateUser => Command::UpdateUser {
+            user: user(p, "userId")?,
+            body: extract::json::<UpdateUser>(req)?,
+        },
+        Op::DeleteUser => Command::DeleteUser {
+            user: user(p, "userId")?,
+        },
+        Op::UpdateSettings => Command::UpdateSettings {
+            body: extract::json::<SettingsPatch>(req)?,
+        },
+        Op::CreateEntity => Command::CreateEntity {
+            kind: kind(p)?,
+            body: extract::json::<CreateEntity>(req)?,
+        },
+        Op::UpdateEntity => Command::UpdateEntity {
+            kind: kind(p)?,
+            id: p.get("id").to_owned(),
+            body: extract::json::<UpdateEntity>(req)?,
+        },
+        Op::DeleteEntity => Command::DeleteEntity {
+            kind: kind(p)?,
+            id: p.get("id").to_owned(),
+        },
+        Op::SetCollaborator => Command::SetCollaborator {
+            kind: kind(p)?,
+            id: p.get("id").to_owned(),
+            body: extract::json::<Collaborator>(req)?,
+        },
+        Op::RemoveCollaborator => Command::RemoveCollaborator {
+            kind: kind(p)?,
+            id: p.get("id").to_owned(),
+            who: Who::from_path(p.get("who"), p.get("collaboratorId"))
+                .map_err(|_| AdminError::not_found("collaborator"))?,
+        },
+        _ => return Err(AdminError::not_found("endpoint")),
+    };
+    Ok(AdminCall::Write(command, None))
+}
+
+/// The reads; `None` for a write.
+fn parse_read(op: Op, p: &PathParams, req: &Request) -> Result<Option<AdminCall>, AdminError> {
+    let read = |q: Query| Ok(Some(AdminCall::Read(q, None)));
+    match op {
+        Op::ListOrgs => {
+            let q = Params::parse(&req.query, ORG_LIST)?;
+            let filter = OrgFilter {
+                id_contains: q.get("id_contains").map(str::to_owned),
+                name_contains: q.get("name_contains").map(str::to_owned),
+                state: q.choice("state", "approved, pending or rejected")?,
+                deleted: q.flag("deleted")?,
+            };
+            Ok(Some(AdminCall::Read(
+                Query::ListOrgs(filter, q.paging()?),
+                q.field_mask(ORG_FIELDS)?,
+            )))
+        }
+        Op::GetOrg => {
+            let q = Params::parse(&req.query, MASK)?;
+            Ok(Some(AdminCall::Read(
+                Query::GetOrg(org(p)?),
+                q.field_mask(ORG_FIELDS)?,
+            )))
+        }
+        Op::ListUsers => {
+            let q = Params::parse(&req.query, ORG_LIST)?;
+            let filter = UserFilter {
+                id_contains: q.get("id_contains").map(str::to_owned),
+                name_contains: q.get("name_contains").map(str::to_owned),
+                state: q.choice(
+                    "state",
+                    "requested, approved, rejected, flagged or suspended",
+                )?,
+                deleted: q.flag("deleted")?,
+            };
+            Ok(Some(AdminCall::Read(
+                Query::ListUsers(filter, q.paging()?),
+                user_mask(&q)?,
+            )))
+        }
+        Op::GetUser => {
+            let q = Params::parse(&req.query, MASK)?;
+            Ok(Some(AdminCall::Read(
+                Query::GetUser(user(p, "userId")?),
+                user_mask(&q)?,
+            )))
+        }
+        Op::ListEntities => {
+            let q = Params::parse(&req.query, ENTITY_LIST)?;
+            Ok(Some(AdminCall::Read(
+                Query::ListEntities(kind(p)?, q.paging()?),
+                q.field_mask(ENTITY_FIELDS)?,
+            )))
+        }
+        Op::GetEntity => {
+            let q = Params::parse(&req.query, MASK)?;
+            Ok(Some(AdminCall::Read(
+                Query::GetEntity(kind(p)?, p.get("id").to_owned()),
+                q.field_mask(ENTITY_FIELDS)?,
+            )))
+        }
+        Op::ListMembers => read(Query::ListMembers(
+            org(p)?,
+            Params::parse(&req.query, LIST)?.paging()?,
+        )),
+        Op::ListOrgKeys | Op::ListUserKeys => read(Query::ListKeys(
+            owner(op, p)?,
+            Params::parse(&req.query, LIST)?.paging()?,
+        )),
+        _ => {
+            none(req)?;
+            match op {
+                Op::OrgRights => read(Query::OrgRights(org(p)?)),
+                Op::ListRoles => read(Query::ListRoles(org(p)?)),
+                Op::GetOrgKey | Op::GetUserKey => {
+                    read(Query::GetKey(owner(op, p)?, p.get("keyId").to_owned()))
+                }
+                Op::GetSettings => read(Query::GetSettings),
+                Op::EntityRights => read(Query::EntityRights(kind(p)?, p.get("id").to_owned())),
+                Op::ListCollaborators => {
+                    read(Query::Collaborators(kind(p)?, p.get("id").to_owned()))
+                }
+                Op::Account => read(Query::Account),
+                Op::AccountOrganizations => read(Query::AccountOrganizations),
+                _ => Ok(None),
+            }
+        }
+    }
+}
+
+/// `name` in a user's field mask stands for its first and last name.
+fn user_mask(q: &Params) -> Result<Option<Vec<String>>, AdminError> {
+    Ok(q.field_mask(USER_FIELDS)?.map(|mut m| {
+        if m.iter().any(|f| f == "name") {
+            m.extend(["first_name".to_owned(), "last_name".to_owned()]);
+        }
+        m
+    }))
+}
+
+fn no_randomness() -> AdminError {
+    AdminError::new(
+        500,
+        "no_randomness",
+        "the platform gave no random bytes; nothing was changed",
+    )
+}
+
+/// A new API key: material drawn here, the secret kept here to show once.
+fn new_key(
+    op: Op,
+    p: &PathParams,
+    req: &Request,
+    draw: &dyn Draw,
+) -> Result<AdminCall, AdminError> {
+    let body = extract::json::<CreateKey>(req)?;
+    let (mut id, mut secret) = ([0u8; 10], [0u8; 32]);
+    if !(draw.random(&mut id) && draw.random(&mut secret)) {
+        return Err(no_randomness());
+    }
+    let (key, text) = NewKey::draw(&id, &secret);
+    Ok(AdminCall::Write(
+        Command::CreateKey {
+            owner: owner(op, p)?,
+            body,
+            key,
+        },
+        Some(text),
+    ))
+}
+
+/// A new user: the password checked and hashed here, only its hash travels.
+fn new_user(req: &Request, draw: &dyn Draw) -> Result<AdminCall, AdminError> {
+    let mut body = extract::json::<CreateUser>(req)?;
+    crate::admin::users::check_new(&body)?;
+    let password_hash = match body.password.take() {
+        None => None,
+        Some(p) => Some(hash(p.expose(), draw)?),
+    };
+    Ok(AdminCall::Write(
+        Command::CreateUser {
+            body,
+            password_hash,
+        },
+        None,
+    ))
+}
+
+/// A PHC hash of `password` with a fresh salt.
+pub fn hash(password: &str, draw: &dyn Draw) -> Result<Secret, AdminError> {
+    let mut salt = [0u8; 16];
+    if !draw.random(&mut salt) {
+        return Err(no_randomness());
+    }
+    Ok(Secret::new(password::hash(
+        password,
+        &salt,
+        draw.password_iterations(),
+    )))
+}
+
+/// Renders an operation's answer: the field mask on reads, the one-time key
+/// display on a new API key, `X-Total-Count` on listings.
+pub fn render(done: Done, mask: Option<&[String]>, shown: Option<&Secret>) -> Response {
+    let Some(mut body) = done.body else {
+        return Response::no_content();
+    };
+    if let Some(mask) = mask {
+        body = match body {
+            serde_json::Value::Object(mut map) if done.total.is_some() => {
+                for list in map.values_mut() {
+                    if let serde_json::Value::Array(items) = list {
+                        for item in items.iter_mut() {
+                            *item = extract::masked(item.take(), Some(mask));
+                        }
+                    }
+                }
+                serde_json::Value::Object(map)
+            }
+            other => extract::masked(other, Some(mask)),
+        };
+    }
+    let mut r = Response::json(done.status, &body);
+    if let (Some(text), serde_json::Value::Object(map)) = (shown, &body) {
+        let mut map = map.clone();
+        map.insert(
+            "key".into(),
+            serde_json::Value::String(text.expose().to_owned()),
+        );
+        r = Response::json(done.status, &map).with("cache-control", "no-store");
+    }
+    if let Some(total) = done.total {
+        r = r.with("x-total-count", total.to_string());
+    }
+    r
+}

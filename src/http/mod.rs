@@ -1,0 +1,22 @@
+//! orgwarden's own HTTP surface, platform-free: path classification, one
+//! table from route and method to operation, strict extractors, OAuth and
+//! discovery, operator-key checks, and one error-to-response path. Adapters
+//! translate their platform's requests into [`Request`] and [`Response`]
+//! back, and supply the store, the writer, the keys and the clock.
+//!
+//! - [`table`]: every endpoint, its methods and operations;
+//! - [`extract`]: queries, forms and JSON-object bodies, strictly;
+//! - [`admin`]: admin operations taken apart into commands and queries;
+//! - [`oauth`]: the token endpoint and discovery;
+//! - [`serve`]: the whole surface, and where writes go;
+//! - [`message`]: plain requests and responses.
+
+pub mod admin;
+pub mod extract;
+pub mod message;
+pub mod oauth;
+pub mod serve;
+pub mod table;
+
+pub use message::{Method, Request, Response, BODY_MAX};
+pub use serve::{handle, write, Authority, Deployment, Local, WriteRequest, Writer};
