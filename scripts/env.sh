@@ -11,6 +11,7 @@ export ESBUILD_BIN="$ORGWARDEN_ROOT/node_modules/.bin/esbuild"
 export WRANGLER_SEND_METRICS=false
 export CLOUDFLARE_CF_FETCH_ENABLED=false
 export NO_UPDATE_NOTIFIER=1
-# The versions the lock file and package.json pin.
+# The versions the lock file and package.json pin, and the Python tools'.
 ORGWARDEN_WORKER_BUILD_VERSION=0.8.7
+ORGWARDEN_SCHEMATHESIS_VERSION=4.32.5
 ORGWARDEN_WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ORGWARDEN_ROOT/Cargo.lock" 2>/dev/null)"

@@ -8,6 +8,7 @@
 #     (wasm-opt), esbuild, playwright-core; worker-build uses these instead of
 #     downloading
 #   - Debian's chromium, for the browser module's page tests
+#   - .venv: Schemathesis (PyPI), run against the worker by the tests
 #   - .dev.vars with a fresh signing key for `wrangler dev`
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -47,6 +48,15 @@ if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/.bin/wasm-opt ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --ignore-scripts
+fi
+
+# Python tools in a project-local virtual environment (.venv, never
+# committed): Schemathesis, which the test command runs against the worker.
+# Pinned; installed when missing or at another version.
+if [ "$(.venv/bin/schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$ORGWARDEN_SCHEMATHESIS_VERSION" ]; then
+  say "installing schemathesis $ORGWARDEN_SCHEMATHESIS_VERSION into .venv"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$ORGWARDEN_SCHEMATHESIS_VERSION"
 fi
 
 # Chromium for the browser module's page tests: Debian's package, never a

@@ -45,12 +45,12 @@ bash scripts/build-worker.sh
 step "browser module build (wasm-bindgen web + bundler, wasm-opt)"
 bash scripts/build-browser.sh
 
-step "OpenAPI document up to date (scripts/openapi.py)"
-python3 scripts/openapi.py --check
-
 step "JavaScript tests: the worker in workerd (Miniflare; every answer validated against docs/openapi.json), the browser module under Node on the shared cases, the example page in headless Chromium"
 rm -f target/openapi-coverage.txt
 node --test --test-reporter=spec tests/worker/ tests/browser/
 
 step "OpenAPI coverage: every documented operation answered and validated"
 node --test --test-reporter=spec tests/openapi/
+
+step "Schemathesis: every check and phase (stateful included) against the worker, from docs/openapi.json"
+node --test --test-reporter=spec tests/schemathesis/

@@ -12,6 +12,7 @@ use crate::store::{keys, Store};
 
 /// One of the caller's memberships.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MyMembership {
     /// The organization.
     pub organization: Organization,

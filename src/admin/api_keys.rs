@@ -21,24 +21,42 @@ use crate::store::{keys, Store};
 
 /// A newly created key: the view plus the key itself, shown this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CreatedKey {
     /// The key's fields.
     #[serde(flatten)]
     pub view: ApiKeyView,
     /// `OWK.<id>.<secret>`: store it now, it is not shown again.
-    pub key: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(regex(pattern = r"^OWK\.[A-Z2-7]{16}\.[A-Z2-7]{52}$"))
+    )]
+    pub key: crate::auth::Secret,
 }
 
 /// `POST …/api-keys`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CreateKey {
     /// Name, 1 to 50 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name")
+    )]
     pub name: String,
     /// Rights.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::rights")
+    )]
     pub rights: Vec<String>,
     /// Expiry, RFC 3339, in the future.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub expires_at: Option<String>,
 }
 
@@ -211,12 +229,21 @@ pub async fn get<S: Store>(
 /// `PUT …/api-keys/{id}`: rename, change rights (granting rule on the change).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UpdateKey {
     /// New name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name")
+    )]
     pub name: Option<String>,
     /// New rights.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::rights")
+    )]
     pub rights: Option<Vec<String>>,
 }
 

@@ -16,6 +16,7 @@ use crate::store::{keys, Store};
 
 /// A successful token response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TokenResponse {
     /// The access token.
     pub access_token: String,
@@ -31,6 +32,7 @@ pub const TRY_NEXT_SECOND: &str = "temporarily_unavailable";
 
 /// An OAuth 2.0 error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OAuthError {
     /// HTTP status: 400, or 401 for `invalid_client`.
     #[serde(skip)]
@@ -115,51 +117,9 @@ pub async fn password_grant<S: Store>(
     issuer: &Issuer<'_>,
     login: &PasswordLogin<'_>,
 ) -> Result<TokenResponse, OAuthError> {
-    let refused = || OAuthError::new("invalid_grant", "the username or password is wrong");
-    let user_id = UserId::new(login.username).ok();
-    let (stored, user) = match &user_id {
-        Some(id) => (
-            store
-                .get(&keys::password(tenant, id))
-                .await
-                .map_err(AdminError::from)?,
-            read::<S, User>(store, &keys::user(tenant, id)).await?,
-        ),
-        None => (None, None),
-    };
-    let user = user.filter(|u| u.deleted_at.is_none());
-    let matches = match (&stored, &user) {
-        (Some(hash), Some(_)) => password::verify(login.password, hash).unwrap_or(false),
-        _ => {
-            // The same work as a real check, so the time tells nothing.
-            password::burn(login.password, issuer.password_iterations);
-            false
-        }
-    };
-    let (Some(user_id), Some(user), true) = (user_id, user, matches) else {
-        return Err(refused());
-    };
-    if user.state != UserState::Approved {
-        return Err(OAuthError::new(
-            "invalid_grant",
-            "the account is not approved",
-        ));
-    }
+    let (user_id, user) = signed_in(store, tenant, issuer, login).await?;
     let mut orgs = org_claims(store, tenant, &user_id).await?;
-    let active = match login.organization {
-        None => None,
-        Some(o) => {
-            let org = OrgId::new(o).ok();
-            orgs.retain(|(id, _)| Some(id) == org.as_ref());
-            if orgs.is_empty() {
-                return Err(OAuthError::new(
-                    "invalid_request",
-                    "`organization` names no organization this user is an approved member of",
-                ));
-            }
-            org
-        }
-    };
+    let active = scope(&mut orgs, login.organization)?;
     if super::revocations::born_revoked(
         store,
         tenant,
@@ -201,6 +161,65 @@ pub async fn password_grant<S: Store>(
         token_type: "Bearer",
         expires_in: issuer.ttl_secs,
     })
+}
+
+/// With `organization`, only that membership (which must exist).
+fn scope(
+    orgs: &mut Vec<(OrgId, OrgClaim)>,
+    organization: Option<&str>,
+) -> Result<Option<OrgId>, OAuthError> {
+    let Some(o) = organization else {
+        return Ok(None);
+    };
+    let org = OrgId::new(o).ok();
+    orgs.retain(|(id, _)| Some(id) == org.as_ref());
+    if orgs.is_empty() {
+        return Err(OAuthError::new(
+            "invalid_request",
+            "`organization` names no organization this user is an approved member of",
+        ));
+    }
+    Ok(org)
+}
+
+/// The approved user whose password this is.
+async fn signed_in<S: Store>(
+    store: &S,
+    tenant: &TenantId,
+    issuer: &Issuer<'_>,
+    login: &PasswordLogin<'_>,
+) -> Result<(UserId, User), OAuthError> {
+    let refused = || OAuthError::new("invalid_grant", "the username or password is wrong");
+    let user_id = UserId::new(login.username).ok();
+    let (stored, user) = match &user_id {
+        Some(id) => (
+            store
+                .get(&keys::password(tenant, id))
+                .await
+                .map_err(AdminError::from)?,
+            read::<S, User>(store, &keys::user(tenant, id)).await?,
+        ),
+        None => (None, None),
+    };
+    let user = user.filter(|u| u.deleted_at.is_none());
+    let matches = match (&stored, &user) {
+        (Some(hash), Some(_)) => password::verify(login.password, hash).unwrap_or(false),
+        _ => {
+            // The same work as a real check, so the time tells nothing.
+            password::burn(login.password, issuer.password_iterations);
+            false
+        }
+    };
+    let (Some(user_id), Some(user), true) = (user_id, user, matches) else {
+        return Err(refused());
+    };
+    if user.state != UserState::Approved {
+        return Err(OAuthError::new(
+            "invalid_grant",
+            "the account is not approved",
+        ));
+    }
+    Ok((user_id, user))
 }
 
 /// What a `password` grant presents.

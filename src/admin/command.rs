@@ -17,9 +17,9 @@ use serde_json::Value;
 
 use super::api_keys::{self, CreateKey, NewKey, Owner, UpdateKey};
 use super::entities::{self, Collaborator, CreateEntity, EntityKind, UpdateEntity, Who};
-use super::members::{self, MemberGrant};
+use super::members::{self, MemberGrant, NewMember};
 use super::orgs::{self, CreateOrg, OrgFilter, UpdateOrg};
-use super::roles_api::{self, RoleBody};
+use super::roles_api::{self, NewRole, RoleBody};
 use super::settings::{self, SettingsPatch};
 use super::tenants::{self, CreateTenant};
 use super::users::{self, CreateUser, UpdateUser, UserFilter};
@@ -51,7 +51,7 @@ pub enum Command {
     },
     AddMember {
         org: OrgId,
-        body: MemberGrant,
+        body: NewMember,
     },
     UpdateMember {
         org: OrgId,
@@ -64,7 +64,7 @@ pub enum Command {
     },
     CreateRole {
         org: OrgId,
-        body: RoleBody,
+        body: NewRole,
     },
     UpdateRole {
         org: OrgId,

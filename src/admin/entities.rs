@@ -12,8 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::check_name;
 use super::{
-    check_text, membership_rights, read, rights_on_org, AdminError, Ctx, Page, Paging,
-    DESCRIPTION_MAX,
+    check_description, membership_rights, read, rights_on_org, AdminError, Ctx, Page, Paging,
 };
 use crate::core::decide::{check_grant, EntityGrants, Principal, Subject};
 use crate::core::ids::{validate_id, OrgId, TenantId, UserId};
@@ -26,42 +25,81 @@ use crate::store::{keys, Store};
 /// `POST …/{kind}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CreateEntity {
     /// ID.
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub id: String,
     /// Display name, 1 to 50 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name")
+    )]
     pub name: String,
     /// Description.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::description")
+    )]
     pub description: String,
     /// The owning organization; the caller when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub organization_id: Option<String>,
 }
 
 /// `PUT …/{kind}/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UpdateEntity {
     /// New name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name")
+    )]
     pub name: Option<String>,
     /// New description.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::description")
+    )]
     pub description: Option<String>,
 }
 
 /// A collaborator: a user or an organization with rights.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schemars(extend("oneOf" = [{"required": ["user_id"]}, {"required": ["organization_id"]}]))
+)]
 pub struct Collaborator {
     /// A user collaborator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub user_id: Option<String>,
     /// An organization collaborator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub organization_id: Option<String>,
     /// Rights (short form).
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::rights")
+    )]
     pub rights: Vec<String>,
 }
 
@@ -273,7 +311,7 @@ pub async fn create<S: Store>(
 ) -> Result<Entity, AdminError> {
     check_entity_id(&req.id)?;
     check_name(&req.name)?;
-    check_text("description", &req.description, DESCRIPTION_MAX)?;
+    check_description(&req.description)?;
     let owner = match (&req.organization_id, &ctx.caller.principal) {
         (Some(o), _) => {
             let org = OrgId::new(o.as_str())?;
@@ -370,7 +408,7 @@ pub async fn update<S: Store>(
         entity.name = name;
     }
     if let Some(d) = req.description {
-        check_text("description", &d, DESCRIPTION_MAX)?;
+        check_description(&d)?;
         entity.description = d;
     }
     entity.updated_at = ctx.timestamp();

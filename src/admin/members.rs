@@ -14,24 +14,68 @@ use crate::model::records::{Grant, Membership, User};
 use crate::store::plan::Plan;
 use crate::store::{keys, Store};
 
-/// What `POST …/members` and `PUT …/members/{userId}` take: a role or an
-/// explicit list of rights, not both.
+/// What `POST …/members` takes: the member, and a role or an explicit list
+/// of rights, not both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MemberGrant {
-    /// The member (`POST` only; the path names it for `PUT`).
-    #[serde(default)]
-    pub user_id: Option<String>,
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schemars(extend("oneOf" = [{"required": ["role"]}, {"required": ["rights"]}]))
+)]
+pub struct NewMember {
+    /// The member.
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
+    pub user_id: String,
     /// A built-in or custom role of the organization.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub role: Option<String>,
     /// Explicit rights.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::holdable_rights")
+    )]
+    pub rights: Option<Vec<String>>,
+}
+
+impl NewMember {
+    /// The grant part.
+    pub fn grant(&self) -> MemberGrant {
+        MemberGrant {
+            role: self.role.clone(),
+            rights: self.rights.clone(),
+        }
+    }
+}
+
+/// What `PUT …/members/{userId}` takes (the path names the member): a role
+/// or an explicit list of rights, not both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schemars(extend("oneOf" = [{"required": ["role"]}, {"required": ["rights"]}]))
+)]
+pub struct MemberGrant {
+    /// A built-in or custom role of the organization.
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
+    pub role: Option<String>,
+    /// Explicit rights.
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::holdable_rights")
+    )]
     pub rights: Option<Vec<String>>,
 }
 
 /// A member as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MemberView {
     /// The member.
     pub user_id: UserId,
@@ -41,8 +85,16 @@ pub struct MemberView {
     /// The rights it stands for (short form).
     pub rights: RightSet,
     /// Created.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub created_at: String,
     /// Last changed.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub updated_at: String,
 }
 
@@ -172,16 +224,12 @@ pub async fn add<S: Store>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     org: &OrgId,
-    req: MemberGrant,
+    req: NewMember,
 ) -> Result<MemberView, AdminError> {
-    let user = UserId::new(
-        req.user_id
-            .as_deref()
-            .ok_or_else(|| AdminError::invalid("`user_id` is required"))?,
-    )?;
+    let user = UserId::new(req.user_id.as_str())?;
     load(ctx, org).await?;
     let held = require_manage(ctx, org).await?;
-    let (grant, rights) = parse_grant(ctx, org, &req).await?;
+    let (grant, rights) = parse_grant(ctx, org, &req.grant()).await?;
     check_grant(held, RightSet::EMPTY, rights)?;
     let target: Option<User> = read(ctx.store, &keys::user(ctx.tenant, &user)).await?;
     if target.is_none_or(|u| u.deleted_at.is_some()) {
@@ -234,9 +282,6 @@ pub async fn update<S: Store>(
     user: &UserId,
     req: MemberGrant,
 ) -> Result<MemberView, AdminError> {
-    if req.user_id.as_deref().is_some_and(|u| u != user.as_str()) {
-        return Err(AdminError::invalid("`user_id` differs from the path"));
-    }
     load(ctx, org).await?;
     let held = require_manage(ctx, org).await?;
     let mut m = read_member(ctx, org, user).await?;

@@ -32,10 +32,8 @@ use crate::core::roles::{role_rights, CustomRole, ORGANIZATION_HOLDABLE};
 use crate::model::records::{Grant, Membership};
 use crate::store::{keys, Store, StoreError};
 
-/// Longest name (CONTRACT section 7).
-pub const NAME_MAX: usize = 50;
-/// Longest description.
-pub const DESCRIPTION_MAX: usize = 2000;
+use crate::model::text;
+pub use crate::model::text::{DESCRIPTION_MAX, NAME_MAX};
 
 pub use crate::auth::Caller;
 use crate::auth::{Challenge, Denial};
@@ -253,29 +251,24 @@ pub async fn rights_on_org<S: Store>(
         .rights_on_organization(org))
 }
 
-/// Checks a name or description length and that it holds no control characters.
-pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), AdminError> {
-    if value.chars().count() > max {
-        return Err(AdminError::invalid(format!(
-            "`{field}` is longer than {max} characters"
-        )));
-    }
-    if value.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(AdminError::invalid(format!(
-            "`{field}` holds control characters"
-        )));
-    }
-    Ok(())
+/// Checks a display name (see [`crate::model::text`]).
+pub fn check_name(name: &str) -> Result<(), AdminError> {
+    text::check_name("name", name).map_err(AdminError::invalid)
 }
 
-/// Checks a display name: present and at most [`NAME_MAX`] characters.
-pub fn check_name(name: &str) -> Result<(), AdminError> {
-    if name.trim().is_empty() {
-        return Err(AdminError::invalid(
-            "`name` is required and cannot be empty",
-        ));
-    }
-    check_text("name", name, NAME_MAX)
+/// Checks a first or last name.
+pub fn check_name_part(field: &str, value: &str) -> Result<(), AdminError> {
+    text::check_name_part(field, value).map_err(AdminError::invalid)
+}
+
+/// Checks a description.
+pub fn check_description(value: &str) -> Result<(), AdminError> {
+    text::check_description(value).map_err(AdminError::invalid)
+}
+
+/// Checks an email address; an empty one only when not `required`.
+pub fn check_email(field: &str, value: &str, required: bool) -> Result<(), AdminError> {
+    text::check_email(field, value, required).map_err(AdminError::invalid)
 }
 
 /// Parses a JSON request body strictly (unknown fields refused) with a precise reason.
@@ -298,6 +291,9 @@ pub struct Page<T> {
     /// How many there are in all (the `X-Total-Count` header).
     pub total: usize,
 }
+
+/// The highest page number asked for (a page beyond the items is empty).
+pub const PAGE_MAX: usize = 1_000_000;
 
 /// `limit` (default 100, at most 1000) and `page` (from 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -325,8 +321,8 @@ impl Paging {
         if !(1..=1000).contains(&limit) {
             return Err(AdminError::invalid("`limit` is 1 to 1000"));
         }
-        if page == 0 {
-            return Err(AdminError::invalid("`page` starts at 1"));
+        if !(1..=PAGE_MAX).contains(&page) {
+            return Err(AdminError::invalid("`page` is 1 to 1000000"));
         }
         Ok(Paging { limit, page })
     }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::check_name;
 use super::revocations::{revoking, Revoke};
-use super::{check_text, read, rights_on_org, AdminError, Ctx, Page, Paging, DESCRIPTION_MAX};
+use super::{check_description, read, rights_on_org, AdminError, Ctx, Page, Paging};
 use crate::core::decide::{Principal, Subject};
 use crate::core::ids::TenantId;
 use crate::core::ids::{OrgId, RoleId, UserId};
@@ -17,16 +17,27 @@ use crate::store::{keys, Store};
 /// `POST /api/v1/admin/organizations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CreateOrg {
     /// The new organization's ID.
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub id: String,
     /// Display name, 1 to 50 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name")
+    )]
     pub name: String,
     /// Description, at most 2000 characters.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::description")
+    )]
     pub description: String,
     /// The first owner: the caller when a user creates it; optional for a tenant admin.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub owner: Option<String>,
 }
 
@@ -132,7 +143,7 @@ pub async fn create<S: Store>(
 ) -> Result<Organization, AdminError> {
     let id = OrgId::new(req.id.as_str())?;
     check_name(&req.name)?;
-    check_text("description", &req.description, DESCRIPTION_MAX)?;
+    check_description(&req.description)?;
     let requested_owner = req.owner.as_deref().map(UserId::new).transpose()?;
 
     let owner = match (&ctx.caller.principal, ctx.caller.admin) {
@@ -281,12 +292,21 @@ pub async fn list<S: Store>(
 /// `PUT …/organizations/{id}`: name and description.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UpdateOrg {
     /// New display name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name")
+    )]
     pub name: Option<String>,
     /// New description.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::description")
+    )]
     pub description: Option<String>,
 }
 
@@ -303,7 +323,7 @@ pub async fn update<S: Store>(
         check_name(name)?;
     }
     if let Some(d) = &req.description {
-        check_text("description", d, DESCRIPTION_MAX)?;
+        check_description(d)?;
     }
     let mut org = load(ctx, id).await?;
     Subject::require(

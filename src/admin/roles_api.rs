@@ -18,6 +18,7 @@ use crate::store::{keys, Store};
 
 /// A role as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RoleView {
     /// Role ID.
     pub id: RoleId,
@@ -27,14 +28,32 @@ pub struct RoleView {
     pub builtin: bool,
 }
 
-/// `POST …/roles` and `PUT …/roles/{id}`.
+/// `POST …/roles`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RoleBody {
-    /// Role ID (`POST` only).
-    #[serde(default)]
-    pub id: Option<String>,
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct NewRole {
+    /// Role ID (not `owner`, `admin` or `member`).
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
+    pub id: String,
     /// Rights.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::holdable_rights")
+    )]
+    pub rights: Vec<String>,
+}
+
+/// `PUT …/roles/{id}` (the path names the role).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct RoleBody {
+    /// Rights.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::holdable_rights")
+    )]
     pub rights: Vec<String>,
 }
 
@@ -90,13 +109,9 @@ pub async fn create<S: Store>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     org: &OrgId,
-    body: RoleBody,
+    body: NewRole,
 ) -> Result<RoleView, AdminError> {
-    let id = RoleId::new(
-        body.id
-            .as_deref()
-            .ok_or_else(|| AdminError::invalid("`id` is required"))?,
-    )?;
+    let id = RoleId::new(body.id.as_str())?;
     let rights = RightSet::from_names(body.rights.iter().map(String::as_str))?;
     let role = CustomRole::new(id.clone(), rights)?;
     load(ctx, org).await?;
@@ -131,9 +146,6 @@ pub async fn update<S: Store>(
     id: &RoleId,
     body: RoleBody,
 ) -> Result<RoleView, AdminError> {
-    if body.id.as_deref().is_some_and(|i| i != id.as_str()) {
-        return Err(AdminError::invalid("`id` differs from the path"));
-    }
     if BuiltinRole::from_id(id.as_str()).is_some() {
         return Err(AdminError::new(
             409,

@@ -16,14 +16,17 @@ use crate::store::{keys, Store};
 /// The settings of a tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Settings {
     /// Whether approved users may register organizations.
     pub org_self_registration: bool,
     /// Whether self-registered organizations are approved without a tenant admin.
     pub auto_approve: bool,
     /// Access token lifetime, seconds (60 to 86,400).
+    #[cfg_attr(feature = "openapi", schemars(range(min = 60, max = 86_400)))]
     pub token_ttl_seconds: u32,
     /// Invitation lifetime, hours (1 to 720).
+    #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = 720)))]
     pub invitation_ttl_hours: u32,
 }
 
@@ -41,18 +44,25 @@ impl Default for Settings {
 /// `PUT`: any subset of the settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SettingsPatch {
     /// See [`Settings`].
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(feature = "openapi", schemars(with = "bool"))]
     pub org_self_registration: Option<bool>,
     /// See [`Settings`].
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(feature = "openapi", schemars(with = "bool"))]
     pub auto_approve: Option<bool>,
     /// See [`Settings`].
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(feature = "openapi", schemars(range(min = 60, max = 86_400)))]
+    #[cfg_attr(feature = "openapi", schemars(with = "u32"))]
     pub token_ttl_seconds: Option<u32>,
     /// See [`Settings`].
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = 720)))]
+    #[cfg_attr(feature = "openapi", schemars(with = "u32"))]
     pub invitation_ttl_hours: Option<u32>,
 }
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{check_text, read, AdminError, NAME_MAX};
+use super::{check_email, check_name, check_name_part, read, AdminError};
 use crate::auth::Secret;
 use crate::core::ids::{TenantId, UserId};
 use crate::core::password;
@@ -13,43 +13,76 @@ use crate::store::{keys, Store};
 
 /// A tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Tenant {
     /// The tenant slug.
     pub id: TenantId,
     /// Display name.
     pub name: String,
     /// Created.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub created_at: String,
     /// Last changed.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub updated_at: String,
 }
 
 /// The first admin of a new tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FirstAdmin {
     /// User ID.
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub id: String,
     /// Email address.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::email_address")
+    )]
     pub email: String,
     /// Password (8 to 1024 characters); stored hashed only (the HTTP layer
     /// hashes it before the operation runs).
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::password")
+    )]
     pub password: Secret,
     /// Given name.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name_part")
+    )]
     pub first_name: String,
     /// Family name.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name_part")
+    )]
     pub last_name: String,
 }
 
 /// `POST /api/v1/tenants`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CreateTenant {
     /// The tenant slug.
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub id: String,
     /// Display name.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name")
+    )]
     pub name: String,
     /// Its first admin user.
     pub admin: FirstAdmin,
@@ -57,6 +90,7 @@ pub struct CreateTenant {
 
 /// What the call answers: the tenant and its admin (never the password).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CreatedTenant {
     /// The tenant.
     pub tenant: Tenant,
@@ -81,17 +115,11 @@ pub fn check_new(req: &CreateTenant) -> Result<TenantId, AdminError> {
 /// The fields besides the password (which the planner never sees).
 fn check_fields(req: &CreateTenant) -> Result<TenantId, AdminError> {
     let id = TenantId::new(req.id.as_str())?;
-    if req.name.trim().is_empty() {
-        return Err(AdminError::invalid("`name` is required"));
-    }
-    check_text("name", &req.name, NAME_MAX)?;
+    check_name(&req.name)?;
     UserId::new(req.admin.id.as_str())?;
-    check_text("first_name", &req.admin.first_name, NAME_MAX)?;
-    check_text("last_name", &req.admin.last_name, NAME_MAX)?;
-    check_text("email", &req.admin.email, 254)?;
-    if req.admin.email.matches('@').count() != 1 {
-        return Err(AdminError::invalid("`admin.email` is not an email address"));
-    }
+    check_name_part("admin.first_name", &req.admin.first_name)?;
+    check_name_part("admin.last_name", &req.admin.last_name)?;
+    check_email("admin.email", &req.admin.email, true)?;
     Ok(id)
 }
 

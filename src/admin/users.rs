@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::orgs::check_id_free;
 use super::revocations::{revoking, Revoke};
-use super::{check_text, read, AdminError, Ctx, Page, Paging, NAME_MAX};
+use super::{check_email, check_name_part, read, AdminError, Ctx, Page, Paging};
 use crate::auth::Secret;
 use crate::core::decide::Subject;
 use crate::core::ids::{TenantId, UserId};
@@ -17,27 +17,49 @@ use crate::store::{keys, Store};
 /// `POST /api/v1/admin/users`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CreateUser {
     /// The new user's ID.
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub id: String,
     /// Given name.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name_part")
+    )]
     pub first_name: String,
     /// Family name.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name_part")
+    )]
     pub last_name: String,
     /// Email address.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::email")
+    )]
     pub email: String,
     /// Initial state (default `approved`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "crate::model::records::UserState")
+    )]
     pub state: Option<UserState>,
     /// Tenant admin.
     #[serde(default)]
     pub admin: bool,
     /// Initial password (8 to 1024 characters); stored hashed, apart from
     /// the record. The HTTP layer hashes it before the operation runs.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::password")
+    )]
     pub password: Option<Secret>,
 }
 
@@ -76,26 +98,13 @@ fn require_tenant<S>(ctx: &Ctx<'_, S>, right: Right) -> Result<(), AdminError> {
     Ok(())
 }
 
-fn check_email(email: &str) -> Result<(), AdminError> {
-    check_text("email", email, 254)?;
-    if !email.is_empty()
-        && (email.chars().filter(|c| *c == '@').count() != 1
-            || email.starts_with('@')
-            || email.ends_with('@')
-            || email.contains(char::is_whitespace))
-    {
-        return Err(AdminError::invalid("`email` is not an email address"));
-    }
-    Ok(())
-}
-
 /// Checks the fields of a new user that need no store (the HTTP layer runs
 /// this before hashing the password).
 pub fn check_new(req: &CreateUser) -> Result<UserId, AdminError> {
     let id = UserId::new(req.id.as_str())?;
-    check_text("first_name", &req.first_name, NAME_MAX)?;
-    check_text("last_name", &req.last_name, NAME_MAX)?;
-    check_email(&req.email)?;
+    check_name_part("first_name", &req.first_name)?;
+    check_name_part("last_name", &req.last_name)?;
+    check_email("email", &req.email, false)?;
     if let Some(p) = &req.password {
         password::check_policy(p.expose())
             .map_err(|_| AdminError::invalid("`password` has 8 to 1024 characters"))?;
@@ -146,21 +155,39 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminE
 /// `PUT /api/v1/admin/users/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UpdateUser {
     /// Given name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name_part")
+    )]
     pub first_name: Option<String>,
     /// Family name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::name_part")
+    )]
     pub last_name: Option<String>,
     /// Email address.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::email")
+    )]
     pub email: Option<String>,
     /// State (tenant admins only).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "crate::model::records::UserState")
+    )]
     pub state: Option<UserState>,
     /// Tenant admin flag (tenant admins only).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[cfg_attr(feature = "openapi", schemars(with = "bool"))]
     pub admin: Option<bool>,
 }
 
@@ -198,11 +225,11 @@ pub async fn update<S: Store>(
         ("last_name", &req.last_name),
     ] {
         if let Some(v) = value {
-            check_text(field, v, NAME_MAX)?;
+            check_name_part(field, v)?;
         }
     }
     if let Some(e) = &req.email {
-        check_email(e)?;
+        check_email("email", e, false)?;
     }
     let mut user = get_any(ctx, id).await?;
     let tenant_admin = ctx.caller.tenant_rights().contains(Right::UserAll);

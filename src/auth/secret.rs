@@ -7,6 +7,7 @@ use core::fmt;
 /// passwords, the one-time key display carries the key), but its `Debug` is
 /// redacted.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Secret(String);
 

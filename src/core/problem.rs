@@ -13,6 +13,7 @@ pub const CONTENT_TYPE: &str = "application/problem+json";
 
 /// One problem document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Problem {
     /// Always `about:blank`.
     #[serde(rename = "type")]

@@ -461,6 +461,21 @@ impl Serialize for RightSet {
     }
 }
 
+/// Right names of the catalog, in short form.
+#[cfg(feature = "openapi")]
+impl schemars::JsonSchema for RightSet {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Rights".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = Right::ALL.iter().map(|r| r.name()).collect();
+        schemars::json_schema!({"type": "array", "items": {"enum": names}})
+    }
+}
+
 /// Deserialized from a JSON array of names; an unknown name is an error,
 /// a repeated one is harmless.
 impl<'de> Deserialize<'de> for RightSet {

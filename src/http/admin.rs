@@ -9,9 +9,9 @@ use super::table::{Op, Params as PathParams};
 use crate::admin::api_keys::{CreateKey, NewKey, Owner, UpdateKey};
 use crate::admin::command::{Command, Done, Query};
 use crate::admin::entities::{Collaborator, CreateEntity, EntityKind, UpdateEntity, Who};
-use crate::admin::members::MemberGrant;
+use crate::admin::members::{MemberGrant, NewMember};
 use crate::admin::orgs::{CreateOrg, OrgFilter, UpdateOrg};
-use crate::admin::roles_api::RoleBody;
+use crate::admin::roles_api::{NewRole, RoleBody};
 use crate::admin::settings::SettingsPatch;
 use crate::admin::users::{CreateUser, UpdateUser, UserFilter};
 use crate::admin::AdminError;
@@ -122,11 +122,25 @@ pub fn parse(
     req: &Request,
     draw: &dyn Draw,
 ) -> Result<AdminCall, AdminError> {
-    if let Some(read) = parse_read(op, p, req)? {
+    if let Some(read) = parse_listing(op, p, req)? {
         return Ok(read);
     }
     none(req)?;
-    let command = match op {
+    if let Some(read) = parse_read(op, p)? {
+        return Ok(read);
+    }
+    match op {
+        Op::CreateOrgKey | Op::CreateUserKey => new_key(op, p, req, draw),
+        Op::CreateUser => new_user(req, draw),
+        _ => Ok(AdminCall::Write(organization_command(op, p, req)?, None)),
+    }
+}
+
+/// Writes on organizations, members and roles; the others further down.
+fn organization_command(op: Op, p: &PathParams, req: &Request) -> Result<Command, AdminError> {
+    let member = || user(p, "userId").map_err(|_| AdminError::not_found("member"));
+    let role = || RoleId::new(p.get("roleId")).map_err(|_| AdminError::not_found("role"));
+    Ok(match op {
         Op::CreateOrg => Command::CreateOrg {
             body: extract::json::<CreateOrg>(req)?,
         },
@@ -137,34 +151,38 @@ pub fn parse(
         Op::DeleteOrg => Command::DeleteOrg { org: org(p)? },
         Op::AddMember => Command::AddMember {
             org: org(p)?,
-            body: extract::json::<MemberGrant>(req)?,
+            body: extract::json::<NewMember>(req)?,
         },
         Op::UpdateMember => Command::UpdateMember {
             org: org(p)?,
-            user: user(p, "userId").map_err(|_| AdminError::not_found("member"))?,
+            user: member()?,
             body: extract::json::<MemberGrant>(req)?,
         },
         Op::RemoveMember => Command::RemoveMember {
             org: org(p)?,
-            user: user(p, "userId").map_err(|_| AdminError::not_found("member"))?,
+            user: member()?,
         },
         Op::CreateRole => Command::CreateRole {
             org: org(p)?,
+            body: extract::json::<NewRole>(req)?,
+        },
+        Op::UpdateRole => Command::UpdateRole {
+            org: org(p)?,
+            role: role()?,
             body: extract::json::<RoleBody>(req)?,
         },
-        Op::UpdateRole | Op::DeleteRole => {
-            let role = RoleId::new(p.get("roleId")).map_err(|_| AdminError::not_found("role"))?;
-            if op == Op::DeleteRole {
-                Command::DeleteRole { org: org(p)?, role }
-            } else {
-                Command::UpdateRole {
-                    org: org(p)?,
-                    role,
-                    body: extract::json::<RoleBody>(req)?,
-                }
-            }
-        }
-        Op::CreateOrgKey | Op::CreateUserKey => return new_key(op, p, req, draw),
+        Op::DeleteRole => Command::DeleteRole {
+            org: org(p)?,
+            role: role()?,
+        },
+        _ => return other_command(op, p, req),
+    })
+}
+
+/// Writes on keys, users, settings and entities.
+fn other_command(op: Op, p: &PathParams, req: &Request) -> Result<Command, AdminError> {
+    let id = || p.get("id").to_owned();
+    Ok(match op {
         Op::UpdateOrgKey | Op::UpdateUserKey => Command::UpdateKey {
             owner: owner(op, p)?,
             id: p.get("keyId").to_owned(),
@@ -174,7 +192,6 @@ pub fn parse(
             owner: owner(op, p)?,
             id: p.get("keyId").to_owned(),
         },
-        Op::CreateUser => return new_user(req, draw),
         Op::UpdateUser => Command::UpdateUser {
             user: user(p, "userId")?,
             body: extract::json::<UpdateUser>(req)?,
@@ -191,117 +208,105 @@ pub fn parse(
         },
         Op::UpdateEntity => Command::UpdateEntity {
             kind: kind(p)?,
-            id: p.get("id").to_owned(),
+            id: id(),
             body: extract::json::<UpdateEntity>(req)?,
         },
         Op::DeleteEntity => Command::DeleteEntity {
             kind: kind(p)?,
-            id: p.get("id").to_owned(),
+            id: id(),
         },
         Op::SetCollaborator => Command::SetCollaborator {
             kind: kind(p)?,
-            id: p.get("id").to_owned(),
+            id: id(),
             body: extract::json::<Collaborator>(req)?,
         },
         Op::RemoveCollaborator => Command::RemoveCollaborator {
             kind: kind(p)?,
-            id: p.get("id").to_owned(),
+            id: id(),
             who: Who::from_path(p.get("who"), p.get("collaboratorId"))
                 .map_err(|_| AdminError::not_found("collaborator"))?,
         },
         _ => return Err(AdminError::not_found("endpoint")),
-    };
-    Ok(AdminCall::Write(command, None))
+    })
 }
 
-/// The reads; `None` for a write.
-fn parse_read(op: Op, p: &PathParams, req: &Request) -> Result<Option<AdminCall>, AdminError> {
-    let read = |q: Query| Ok(Some(AdminCall::Read(q, None)));
+/// The reads that take query parameters (listings, field masks); `None`
+/// for any other operation.
+fn parse_listing(op: Op, p: &PathParams, req: &Request) -> Result<Option<AdminCall>, AdminError> {
+    let read = |q: Query, mask: Option<Vec<String>>| Ok(Some(AdminCall::Read(q, mask)));
     match op {
         Op::ListOrgs => {
             let q = Params::parse(&req.query, ORG_LIST)?;
             let filter = OrgFilter {
-                id_contains: q.get("id_contains").map(str::to_owned),
-                name_contains: q.get("name_contains").map(str::to_owned),
+                id_contains: q.filter("id_contains")?,
+                name_contains: q.filter("name_contains")?,
                 state: q.choice("state", "approved, pending or rejected")?,
                 deleted: q.flag("deleted")?,
             };
-            Ok(Some(AdminCall::Read(
+            read(
                 Query::ListOrgs(filter, q.paging()?),
                 q.field_mask(ORG_FIELDS)?,
-            )))
-        }
-        Op::GetOrg => {
-            let q = Params::parse(&req.query, MASK)?;
-            Ok(Some(AdminCall::Read(
-                Query::GetOrg(org(p)?),
-                q.field_mask(ORG_FIELDS)?,
-            )))
+            )
         }
         Op::ListUsers => {
             let q = Params::parse(&req.query, ORG_LIST)?;
             let filter = UserFilter {
-                id_contains: q.get("id_contains").map(str::to_owned),
-                name_contains: q.get("name_contains").map(str::to_owned),
+                id_contains: q.filter("id_contains")?,
+                name_contains: q.filter("name_contains")?,
                 state: q.choice(
                     "state",
                     "requested, approved, rejected, flagged or suspended",
                 )?,
                 deleted: q.flag("deleted")?,
             };
-            Ok(Some(AdminCall::Read(
-                Query::ListUsers(filter, q.paging()?),
-                user_mask(&q)?,
-            )))
+            read(Query::ListUsers(filter, q.paging()?), user_mask(&q)?)
         }
-        Op::GetUser => {
-            let q = Params::parse(&req.query, MASK)?;
-            Ok(Some(AdminCall::Read(
-                Query::GetUser(user(p, "userId")?),
-                user_mask(&q)?,
-            )))
-        }
+        Op::GetOrg => read(
+            Query::GetOrg(org(p)?),
+            Params::parse(&req.query, MASK)?.field_mask(ORG_FIELDS)?,
+        ),
+        Op::GetUser => read(
+            Query::GetUser(user(p, "userId")?),
+            user_mask(&Params::parse(&req.query, MASK)?)?,
+        ),
         Op::ListEntities => {
             let q = Params::parse(&req.query, ENTITY_LIST)?;
-            Ok(Some(AdminCall::Read(
+            read(
                 Query::ListEntities(kind(p)?, q.paging()?),
                 q.field_mask(ENTITY_FIELDS)?,
-            )))
+            )
         }
         Op::GetEntity => {
-            let q = Params::parse(&req.query, MASK)?;
-            Ok(Some(AdminCall::Read(
-                Query::GetEntity(kind(p)?, p.get("id").to_owned()),
-                q.field_mask(ENTITY_FIELDS)?,
-            )))
+            let mask = Params::parse(&req.query, MASK)?.field_mask(ENTITY_FIELDS)?;
+            read(Query::GetEntity(kind(p)?, p.get("id").to_owned()), mask)
         }
-        Op::ListMembers => read(Query::ListMembers(
-            org(p)?,
-            Params::parse(&req.query, LIST)?.paging()?,
-        )),
-        Op::ListOrgKeys | Op::ListUserKeys => read(Query::ListKeys(
-            owner(op, p)?,
-            Params::parse(&req.query, LIST)?.paging()?,
-        )),
-        _ => {
-            none(req)?;
-            match op {
-                Op::OrgRights => read(Query::OrgRights(org(p)?)),
-                Op::ListRoles => read(Query::ListRoles(org(p)?)),
-                Op::GetOrgKey | Op::GetUserKey => {
-                    read(Query::GetKey(owner(op, p)?, p.get("keyId").to_owned()))
-                }
-                Op::GetSettings => read(Query::GetSettings),
-                Op::EntityRights => read(Query::EntityRights(kind(p)?, p.get("id").to_owned())),
-                Op::ListCollaborators => {
-                    read(Query::Collaborators(kind(p)?, p.get("id").to_owned()))
-                }
-                Op::Account => read(Query::Account),
-                Op::AccountOrganizations => read(Query::AccountOrganizations),
-                _ => Ok(None),
-            }
-        }
+        Op::ListMembers => read(
+            Query::ListMembers(org(p)?, Params::parse(&req.query, LIST)?.paging()?),
+            None,
+        ),
+        Op::ListOrgKeys | Op::ListUserKeys => read(
+            Query::ListKeys(owner(op, p)?, Params::parse(&req.query, LIST)?.paging()?),
+            None,
+        ),
+        _ => Ok(None),
     }
+}
+
+/// The reads without query parameters (checked empty before); `None` for a write.
+fn parse_read(op: Op, p: &PathParams) -> Result<Option<AdminCall>, AdminError> {
+    let id = || p.get("id").to_owned();
+    let q = match op {
+        Op::OrgRights => Query::OrgRights(org(p)?),
+        Op::ListRoles => Query::ListRoles(org(p)?),
+        Op::GetOrgKey | Op::GetUserKey => Query::GetKey(owner(op, p)?, p.get("keyId").to_owned()),
+        Op::GetSettings => Query::GetSettings,
+        Op::EntityRights => Query::EntityRights(kind(p)?, id()),
+        Op::ListCollaborators => Query::Collaborators(kind(p)?, id()),
+        Op::Account => Query::Account,
+        Op::AccountOrganizations => Query::AccountOrganizations,
+        _ => return Ok(None),
+    };
+    Ok(Some(AdminCall::Read(q, None)))
 }
 
 /// `name` in a user's field mask stands for its first and last name.

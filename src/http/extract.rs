@@ -70,6 +70,9 @@ fn pairs(
     Ok(out)
 }
 
+/// Longest filter text (`id_contains`, `name_contains`).
+pub const FILTER_MAX: usize = 100;
+
 /// A request's query, checked against the names an operation takes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query(Vec<(String, String)>);
@@ -86,6 +89,16 @@ impl Query {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// A filter text, at most [`FILTER_MAX`] characters.
+    pub fn filter(&self, name: &str) -> Result<Option<String>, AdminError> {
+        match self.get(name) {
+            Some(v) if v.chars().count() > FILTER_MAX => Err(AdminError::invalid(format!(
+                "`{name}` is at most {FILTER_MAX} characters"
+            ))),
+            v => Ok(v.map(str::to_owned)),
+        }
     }
 
     /// A parameter as a positive integer.

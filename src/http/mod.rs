@@ -13,8 +13,14 @@
 
 pub mod admin;
 pub mod extract;
+#[cfg(feature = "openapi")]
+mod links;
 pub mod message;
 pub mod oauth;
+#[cfg(feature = "openapi")]
+pub mod openapi;
+#[cfg(feature = "openapi")]
+pub mod schema;
 pub mod serve;
 pub mod table;
 

@@ -100,7 +100,21 @@ pub async fn token<S: Store>(
         jti: &jti,
         password_iterations: d.draw.password_iterations(),
     };
-    let result = match form.get("grant_type") {
+    match grant(store, tenant, &issuer, req, &form).await {
+        Ok(t) => Response::json(200, &t).with("cache-control", "no-store"),
+        Err(e) => oauth_error(&e),
+    }
+}
+
+/// The grant the form asks for.
+async fn grant<S: Store>(
+    store: &S,
+    tenant: &TenantId,
+    issuer: &Issuer<'_>,
+    req: &Request,
+    form: &extract::Query,
+) -> Result<auth::TokenResponse, OAuthError> {
+    match form.get("grant_type") {
         Some("password") => match (form.get("username"), form.get("password")) {
             (Some(username), Some(password)) => {
                 let login = PasswordLogin {
@@ -108,16 +122,16 @@ pub async fn token<S: Store>(
                     password,
                     organization: form.get("organization"),
                 };
-                auth::password_grant(store, tenant, &issuer, &login).await
+                auth::password_grant(store, tenant, issuer, &login).await
             }
             _ => Err(invalid("username and password are required")),
         },
-        Some("client_credentials") => match client_secret(req, &form) {
+        Some("client_credentials") => match client_secret(req, form) {
             Some(key) => {
                 auth::client_credentials_grant(
                     store,
                     tenant,
-                    &issuer,
+                    issuer,
                     &key,
                     form.get("organization"),
                 )
@@ -136,10 +150,6 @@ pub async fn token<S: Store>(
             ),
         }),
         None => Err(invalid("grant_type is required")),
-    };
-    match result {
-        Ok(t) => Response::json(200, &t).with("cache-control", "no-store"),
-        Err(e) => oauth_error(&e),
     }
 }
 

@@ -58,19 +58,36 @@ pub struct ApiKey {
 
 /// An API key as listings show it: never the secret or its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ApiKeyView {
     /// Key ID.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::key_id")
+    )]
     pub id: String,
     /// Name.
     pub name: String,
     /// Rights.
     pub rights: RightSet,
     /// Created.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub created_at: String,
     /// Last changed.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub updated_at: String,
     /// Expiry (RFC 3339), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time_or_null")
+    )]
     pub expires_at: Option<String>,
 }
 

@@ -8,6 +8,7 @@ use crate::core::rights::{Right, RightKind};
 /// The three entity kinds, named as in the URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum EntityKind {
     /// `applications`.
     Applications,
@@ -103,8 +104,10 @@ impl EntityKind {
 
 /// An application, gateway or client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Entity {
     /// ID (unique per kind and tenant).
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub id: String,
     /// Kind.
     pub kind: EntityKind,
@@ -114,7 +117,15 @@ pub struct Entity {
     #[serde(default)]
     pub description: String,
     /// Created.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub created_at: String,
     /// Last changed.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub updated_at: String,
 }

@@ -6,4 +6,6 @@ pub mod api_key;
 pub mod entity;
 pub mod epochs;
 pub mod facts;
+pub mod present;
 pub mod records;
+pub mod text;

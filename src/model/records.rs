@@ -9,6 +9,7 @@ use crate::core::rights::RightSet;
 /// The five user states of The Things Stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum UserState {
     /// Waiting for approval.
     Requested,
@@ -25,6 +26,7 @@ pub enum UserState {
 /// Organization states (self-registration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum OrgState {
     /// Active: tokens carry its memberships.
     Approved,
@@ -36,6 +38,7 @@ pub enum OrgState {
 
 /// A user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct User {
     /// ID.
     pub id: UserId,
@@ -54,16 +57,29 @@ pub struct User {
     #[serde(default)]
     pub admin: bool,
     /// Created.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub created_at: String,
     /// Last changed.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub updated_at: String,
     /// Soft-deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time_or_null")
+    )]
     pub deleted_at: Option<String>,
 }
 
 /// An organization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Organization {
     /// ID.
     pub id: OrgId,
@@ -75,11 +91,23 @@ pub struct Organization {
     /// State.
     pub state: OrgState,
     /// Created.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub created_at: String,
     /// Last changed.
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time")
+    )]
     pub updated_at: String,
     /// Soft-deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(schema_with = "crate::http::schema::date_time_or_null")
+    )]
     pub deleted_at: Option<String>,
 }
 

@@ -48,6 +48,15 @@ impl MemoryStore {
         self.fail_after.set(n.map(|n| done + n));
     }
 
+    /// A copy of the contents (calls and failure injection start afresh):
+    /// the state a test applies a plan's prefix to.
+    pub fn fork(&self) -> MemoryStore {
+        MemoryStore {
+            map: RefCell::new(self.map.borrow().clone()),
+            ..MemoryStore::default()
+        }
+    }
+
     /// Number of keys.
     pub fn len(&self) -> usize {
         self.map.borrow().len()

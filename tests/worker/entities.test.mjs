@@ -96,3 +96,23 @@ test('user-owned gateways, updates and deletion', async () => {
   assert.equal((await call('POST', '/applications', 'bob', { id: 'Bad_Id', name: 'X' })).body.code, 'invalid_id');
   assert.equal((await call('GET', '/applications/nope/rights', root)).status, 404);
 });
+
+test('every entity kind: create, read, list, change, rights, collaborators, delete', async () => {
+  for (const [kind, right] of [['applications', 'RIGHT_APPLICATION_INFO'], ['gateways', 'RIGHT_GATEWAY_INFO'], ['clients', 'RIGHT_CLIENT_INFO']]) {
+    const id = `life-${kind}`;
+    assert.equal((await call('POST', `/${kind}`, 'dan', { id, name: 'Life', organization_id: 'partner' })).status, 201, kind);
+    assert.equal((await call('GET', `/${kind}/${id}`, 'dan')).status, 200, kind);
+    assert.ok((await call('GET', `/${kind}`, 'dan')).body[kind].some((e) => e.id === id), kind);
+    assert.equal((await call('PUT', `/${kind}/${id}`, 'dan', { description: 'changed' })).body.description, 'changed', kind);
+    assert.ok((await rights('dan', `/${kind}/${id}`)).includes(right), kind);
+    assert.equal((await call('PUT', `/${kind}/${id}/collaborators`, 'dan', { user_id: 'carol', rights: [right] })).status, 200, kind);
+    const collaborators = await call('GET', `/${kind}/${id}/collaborators`, 'dan');
+    assert.deepEqual(collaborators.body.collaborators.find((c) => c.user_id === 'carol').rights, [right], kind);
+    // A right of another kind is not applicable to this one.
+    const other = kind === 'applications' ? 'RIGHT_GATEWAY_INFO' : 'RIGHT_APPLICATION_INFO';
+    assert.equal((await call('PUT', `/${kind}/${id}/collaborators`, 'dan', { user_id: 'carol', rights: [other] })).body.code, 'right_not_applicable', kind);
+    assert.equal((await call('DELETE', `/${kind}/${id}/collaborators/user/carol`, 'dan')).status, 204, kind);
+    assert.equal((await call('DELETE', `/${kind}/${id}`, 'dan')).status, 204, kind);
+    assert.equal((await call('GET', `/${kind}/${id}`, 'dan')).status, 404, kind);
+  }
+});

@@ -10,7 +10,7 @@ use worker::{Env, Fetch, Headers, Result};
 use super::{isolate, kv::Kv, problem_response};
 use crate::core::problem::Problem;
 use crate::model::facts::{Fact, FactError, FactSource, Need};
-use crate::proxy::{headers, Outcome, ProxyRequest};
+use crate::proxy::{headers, Decision, Forward, Gate, Outcome, ProxyRequest};
 use crate::store::facts::StoreFacts;
 
 /// The facts of the worker: the store's from KV, external issuers' keys over
@@ -42,13 +42,39 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// `Server-Timing` of a decision (with `debug`).
+struct Timing<'d> {
+    decision: &'d Decision,
+    decide_ms: f64,
+}
+
+impl Timing<'_> {
+    fn header(&self, origin_ms: Option<f64>) -> String {
+        let t = &self.decision.trace;
+        let mut parts = vec![
+            format!("decide;dur={:.1}", self.decide_ms),
+            format!("facts;desc=\"fetched {}\"", t.fact_fetches),
+        ];
+        if let Some(cached) = t.token_cached {
+            parts.push(format!(
+                "token;desc=\"{}\"",
+                if cached { "cached" } else { "verified" }
+            ));
+        }
+        if let Some(ms) = origin_ms {
+            parts.push(format!("origin;dur={ms:.1}"));
+        }
+        parts.join(", ")
+    }
+}
+
 /// Decides on `req` and forwards it or answers the refusal.
 ///
 /// What passes is forwarded the way a JavaScript worker would
 /// (`new Request(url, request)`, then `fetch`): method, headers and the body
 /// stream are copied by the runtime, and the origin's response goes back as
 /// the runtime's own object, body unread. Only the headers orgwarden owns
-/// are changed on the way.
+/// are changed on the way, and the path is the canonical one.
 pub async fn handle(
     req: &web_sys::Request,
     env: &Env,
@@ -65,56 +91,35 @@ pub async fn handle(
         Err(p) => return raw(problem_response(p)),
     };
     let method = req.method();
-    let incoming_headers = req.headers();
-    let authorization = incoming_headers.get("authorization")?;
-    let api_key = incoming_headers.get("x-api-key")?;
+    let incoming = req.headers();
+    let authorization = incoming.get("authorization")?;
+    let api_key = incoming.get("x-api-key")?;
     let facts = WorkerFacts { kv: Kv::new(env) };
-    let decision = gate
-        .authorize(
-            &facts,
-            &ProxyRequest {
-                method: &method,
-                path,
-                authorization: authorization.as_deref(),
-                api_key: api_key.as_deref(),
-            },
-            started as i64,
-        )
-        .await;
-    let decided = now_ms();
-    let debug = gate.config().debug;
-    let timing = |origin_ms: Option<f64>| {
-        let t = &decision.trace;
-        let mut parts = vec![
-            format!("decide;dur={:.1}", decided - started),
-            format!("facts;desc=\"fetched {}\"", t.fact_fetches),
-        ];
-        if let Some(cached) = t.token_cached {
-            parts.push(format!(
-                "token;desc=\"{}\"",
-                if cached { "cached" } else { "verified" }
-            ));
-        }
-        if let Some(ms) = origin_ms {
-            parts.push(format!("origin;dur={ms:.1}"));
-        }
-        parts.join(", ")
+    let request = ProxyRequest {
+        method: &method,
+        path,
+        authorization: authorization.as_deref(),
+        api_key: api_key.as_deref(),
     };
+    let decision = gate.authorize(&facts, &request, started as i64).await;
+    let timing = gate.config().debug.then(|| Timing {
+        decision: &decision,
+        decide_ms: now_ms() - started,
+    });
     let forward = match &decision.outcome {
         Outcome::Deny(d) => {
             let mut r = problem_response(&d.problem())?;
             if let Some(h) = d.www_authenticate() {
                 r.headers_mut().set("www-authenticate", &h)?;
             }
-            if debug {
-                r.headers_mut().set("server-timing", &timing(None))?;
+            if let Some(t) = &timing {
+                r.headers_mut().set("server-timing", &t.header(None))?;
             }
             return Ok(r.into());
         }
         Outcome::Forward(forward) => forward,
     };
-    let origin = &iso.origin;
-    if origin.is_empty() {
+    if iso.origin.is_empty() {
         return raw(problem_response(&Problem::new(
             500,
             "server_misconfigured",
@@ -122,19 +127,31 @@ pub async fn handle(
         )));
     }
     // The canonical path the rules read, never the path as received.
-    let mut target = format!("{origin}{}", forward.path);
+    let mut target = format!("{}{}", iso.origin, forward.path);
     if let Some(q) = query {
         target.push('?');
         target.push_str(q);
     }
-    // An explicit init (method, a copy of the headers, the body stream,
-    // manual redirects) rather than the request itself as init: that would
-    // make the runtime read `request.cf`, which it builds on every access.
-    let out_headers = web_sys::Headers::new_with_headers(&incoming_headers)?;
+    let init = forwarded_init(req, &method, forward, gate.config().forward_credential)?;
+    send(&target, &init, gate, timing.as_ref()).await
+}
+
+/// An explicit init (method, a copy of the headers with orgwarden's own
+/// changed, the body stream, manual redirects) rather than the request
+/// itself as init: that would make the runtime read `request.cf`, which it
+/// builds on every access.
+fn forwarded_init(
+    req: &web_sys::Request,
+    method: &str,
+    forward: &Forward,
+    keep_credential: bool,
+) -> Result<RequestInit> {
+    let incoming = req.headers();
+    let out = web_sys::Headers::new_with_headers(&incoming)?;
     // Names only (a credential's value need not cross into wasm again), plus
     // the value of `Connection`, which names more headers to drop.
-    let connection = incoming_headers.get("connection")?.unwrap_or_default();
-    let names: Vec<String> = Headers(incoming_headers).keys().collect();
+    let connection = incoming.get("connection")?.unwrap_or_default();
+    let names: Vec<String> = Headers(incoming).keys().collect();
     let pairs = names.iter().map(|n| {
         let value = if n == "connection" {
             connection.as_str()
@@ -143,38 +160,48 @@ pub async fn handle(
         };
         (n.as_str(), value)
     });
-    for name in headers::dropped(pairs, gate.config().forward_credential) {
-        out_headers.delete(&name)?;
+    for name in headers::dropped(pairs, keep_credential) {
+        out.delete(&name)?;
     }
     if let Some(id) = &forward.identity {
         for (name, value) in id.headers() {
-            out_headers.set(name, &value)?;
+            out.set(name, &value)?;
         }
     }
     let init = RequestInit::new();
-    init.set_method(&method);
-    init.set_headers(&out_headers);
+    init.set_method(method);
+    init.set_headers(&out);
     init.set_redirect(web_sys::RequestRedirect::Manual);
-    if !matches!(method.as_str(), "GET" | "HEAD") {
+    if !matches!(method, "GET" | "HEAD") {
         if let Some(body) = req.body() {
             init.set_body(&body);
         }
     }
+    Ok(init)
+}
+
+/// Sends the forwarded request; the origin's answer unread, or 502.
+async fn send(
+    target: &str,
+    init: &RequestInit,
+    gate: &Gate,
+    timing: Option<&Timing<'_>>,
+) -> Result<web_sys::Response> {
     let sent = now_ms();
     let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    match JsFuture::from(global.fetch_with_str_and_init(&target, &init)).await {
+    match JsFuture::from(global.fetch_with_str_and_init(target, init)).await {
         Ok(value) => {
             let resp: web_sys::Response = value.dyn_into()?;
-            if !debug {
+            let Some(t) = timing else {
                 return Ok(resp);
-            }
+            };
             // A fetched response's headers are immutable: `new Response(body, response)`.
             let copy = web_sys::Response::new_with_opt_readable_stream_and_init(
                 resp.body().as_ref(),
                 resp.unchecked_ref::<ResponseInit>(),
             )?;
             copy.headers()
-                .set("server-timing", &timing(Some(now_ms() - sent)))?;
+                .set("server-timing", &t.header(Some(now_ms() - sent)))?;
             Ok(copy)
         }
         Err(_) => {
@@ -184,8 +211,8 @@ pub async fn handle(
                 "origin_unreachable",
                 "the origin API could not be reached",
             ))?;
-            if debug {
-                r.headers_mut().set("server-timing", &timing(None))?;
+            if let Some(t) = timing {
+                r.headers_mut().set("server-timing", &t.header(None))?;
             }
             Ok(r.into())
         }

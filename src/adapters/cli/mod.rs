@@ -5,13 +5,13 @@
 
 use std::io::Read;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
-use chrono::{DateTime, SecondsFormat};
 use serde_json::{json, Value};
 
-use crate::core::token::keys::{Jwks, SigningKeys};
-use crate::core::token::{decode_unverified, sign, AccessClaims, KeySet, Verifier, VerifyOptions};
+use crate::core::token::keys::SigningKeys;
 use crate::proxy::ProxyConfig;
+use tokens::{keygen, token_inspect, token_sign, token_verify};
+
+mod tokens;
 
 /// Default lifetime of a signed token: 15 minutes.
 pub const DEFAULT_TTL_SECS: i64 = 15 * 60;
@@ -82,19 +82,19 @@ impl Env for SystemEnv {
     }
 }
 
-enum Failure {
+pub(crate) enum Failure {
     Usage(String),
     Failed { code: String, message: String },
 }
 
-fn fail(code: &str, message: impl Into<String>) -> Failure {
+pub(crate) fn fail(code: &str, message: impl Into<String>) -> Failure {
     Failure::Failed {
         code: code.into(),
         message: message.into(),
     }
 }
 
-fn usage(message: impl Into<String>) -> Failure {
+pub(crate) fn usage(message: impl Into<String>) -> Failure {
     Failure::Usage(message.into())
 }
 
@@ -119,16 +119,16 @@ pub fn run(args: &[String], stdin: &mut dyn Read, env: &dyn Env) -> Output {
     }
 }
 
-fn pretty(v: &Value) -> String {
+pub(crate) fn pretty(v: &Value) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
     s
 }
 
 /// Parsed `--name value` options and positional arguments.
-struct Args {
+pub(crate) struct Args {
     options: Vec<(String, String)>,
-    positional: Vec<String>,
+    pub(crate) positional: Vec<String>,
 }
 
 impl Args {
@@ -163,20 +163,20 @@ impl Args {
         Ok(out)
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.options
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
 
-    fn require(&self, name: &str) -> Result<&str, Failure> {
+    pub(crate) fn require(&self, name: &str) -> Result<&str, Failure> {
         self.get(name)
             .ok_or_else(|| usage(format!("--{name} is required")))
     }
 
     /// At most one positional argument; `-` or none means standard input.
-    fn input(
+    pub(crate) fn input(
         &self,
         stdin: &mut dyn Read,
         env: &dyn Env,
@@ -192,7 +192,7 @@ impl Args {
     }
 }
 
-fn read_stdin(stdin: &mut dyn Read) -> Result<String, Failure> {
+pub(crate) fn read_stdin(stdin: &mut dyn Read) -> Result<String, Failure> {
     let mut s = String::new();
     stdin
         .read_to_string(&mut s)
@@ -247,153 +247,6 @@ fn rest(args: &[String], n: usize) -> &[String] {
     args.get(n..).unwrap_or_default()
 }
 
-fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, Failure> {
+pub(crate) fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, Failure> {
     serde_json::to_value(v).map_err(|e| fail("internal", e.to_string()))
-}
-
-fn keygen(a: &Args, env: &dyn Env) -> Result<Value, Failure> {
-    if !a.positional.is_empty() {
-        return Err(usage("keygen takes no arguments"));
-    }
-    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-    env.random(seed.as_mut())
-        .map_err(|e| fail("no_randomness", e))?;
-    let new = SigningKeys::generate(&seed, a.get("kid").map(str::to_owned));
-    let mut entries = vec![new];
-    if let Some(path) = a.get("add-to") {
-        let text = env.read_file(path).map_err(|e| fail("io_error", e))?;
-        let old = SigningKeys::from_json(&text).map_err(|e| fail(e.code(), e.to_string()))?;
-        entries.extend(old.entries().iter().cloned());
-    }
-    let keys = SigningKeys::from_entries(entries).map_err(|e| fail(e.code(), e.to_string()))?;
-    let kids: Vec<&str> = keys.entries().iter().map(|k| k.kid.as_str()).collect();
-    if kids
-        .iter()
-        .enumerate()
-        .any(|(i, k)| kids.iter().skip(i + 1).any(|o| o == k))
-    {
-        return Err(fail(
-            "jwk_duplicate_kid",
-            "the new kid is already in the set",
-        ));
-    }
-    if let Some(path) = a.get("public-out") {
-        env.write_file(
-            path,
-            &pretty(&to_value(&keys.verification_keys().to_jwks())?),
-        )
-        .map_err(|e| fail("io_error", e))?;
-    }
-    to_value(&keys.to_private_jwks())
-}
-
-fn token_sign(a: &Args, stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, Failure> {
-    if !a.positional.is_empty() {
-        return Err(usage(
-            "token sign takes no arguments; claims come from --claims",
-        ));
-    }
-    let key_text = env
-        .read_file(a.require("key")?)
-        .map_err(|e| fail("io_error", e))?;
-    let keys = SigningKeys::from_json(&key_text).map_err(|e| fail(e.code(), e.to_string()))?;
-    let claims_text = match a.get("claims") {
-        None | Some("-") => read_stdin(stdin)?,
-        Some(path) => env.read_file(path).map_err(|e| fail("io_error", e))?,
-    };
-    let ttl = match a.get("ttl") {
-        None => DEFAULT_TTL_SECS,
-        Some(t) => t
-            .parse::<i64>()
-            .ok()
-            .filter(|t| *t > 0)
-            .ok_or_else(|| usage("--ttl takes a positive number of seconds"))?,
-    };
-    let mut claims: serde_json::Map<String, Value> =
-        serde_json::from_str(&claims_text).map_err(|e| {
-            fail(
-                "claims_invalid",
-                format!("claims are not a JSON object: {e}"),
-            )
-        })?;
-    // Missing times are filled in; present ones are checked by the claims type.
-    let issued_at = match claims.get("iat") {
-        None => {
-            let now = env.now();
-            claims.insert("iat".into(), json!(now));
-            now
-        }
-        Some(v) => v
-            .as_i64()
-            .ok_or_else(|| fail("claims_invalid", "`iat` is not an integer"))?,
-    };
-    claims
-        .entry("exp")
-        .or_insert_with(|| json!(issued_at.saturating_add(ttl)));
-    if !claims.contains_key("jti") {
-        let mut id = [0u8; 16];
-        env.random(&mut id).map_err(|e| fail("no_randomness", e))?;
-        claims.insert(
-            "jti".into(),
-            Value::String(Base64UrlUnpadded::encode_string(&id)),
-        );
-    }
-    let claims: AccessClaims = serde_json::from_value(Value::Object(claims)).map_err(|e| {
-        fail(
-            "claims_invalid",
-            format!("claims do not fit an access token: {e}"),
-        )
-    })?;
-    let token = sign(&keys, &claims).map_err(|e| fail(e.code(), e.to_string()))?;
-    Ok(json!({ "token": token, "kid": keys.active().kid, "expires_at": rfc3339(claims.exp) }))
-}
-
-fn rfc3339(secs: i64) -> Value {
-    DateTime::from_timestamp(secs, 0).map_or(Value::Null, |t| {
-        Value::String(t.to_rfc3339_opts(SecondsFormat::Millis, true))
-    })
-}
-
-fn token_inspect(a: &Args, stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, Failure> {
-    let token = a.input(stdin, env, false)?;
-    let (header, claims) =
-        decode_unverified(token.trim()).map_err(|e| fail(e.code(), e.to_string()))?;
-    let now = env.now();
-    let exp = claims.get("exp").and_then(Value::as_i64);
-    Ok(json!({
-        "verified": false,
-        "header": header,
-        "claims": claims,
-        "expires_at": exp.map_or(Value::Null, rfc3339),
-        "issued_at": claims.get("iat").and_then(Value::as_i64).map_or(Value::Null, rfc3339),
-        "expired": exp.map(|e| e <= now),
-        "expires_in": exp.map(|e| e.saturating_sub(now)),
-    }))
-}
-
-fn token_verify(a: &Args, stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, Failure> {
-    let jwks_text = env
-        .read_file(a.require("jwks")?)
-        .map_err(|e| fail("io_error", e))?;
-    let jwks = Jwks::parse(&jwks_text).map_err(|e| fail(e.code(), e.to_string()))?;
-    let keys = KeySet::from_jwks(&jwks).map_err(|e| fail(e.code(), e.to_string()))?;
-    let mut options = VerifyOptions::new(a.require("iss")?, a.require("aud")?);
-    if let Some(l) = a.get("leeway") {
-        options.leeway_secs = l
-            .parse::<i64>()
-            .ok()
-            .filter(|l| (0..=86_400).contains(l))
-            .ok_or_else(|| usage("--leeway takes 0 to 86400 seconds"))?;
-    }
-    let token = a.input(stdin, env, false)?;
-    let verified = Verifier::new(keys, options)
-        .verify(token.trim(), env.now())
-        .map_err(|e| fail(e.code(), e.to_string()))?;
-    let claims = to_value(&verified.claims)?;
-    Ok(json!({
-        "valid": true,
-        "kid": verified.kid,
-        "claims": claims,
-        "expires_at": rfc3339(verified.claims.exp),
-    }))
 }
