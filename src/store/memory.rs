@@ -29,6 +29,8 @@ pub struct MemoryStore {
     calls: Cell<Calls>,
     /// When set, every call after this many fails: a crash half-way through an operation.
     fail_after: Cell<Option<u64>>,
+    /// When set, every read fails: a store that does not answer.
+    fail_reads: Cell<bool>,
 }
 
 impl MemoryStore {
@@ -40,6 +42,19 @@ impl MemoryStore {
     /// The calls so far.
     pub fn calls(&self) -> Calls {
         self.calls.get()
+    }
+
+    /// Makes every read fail (or not).
+    pub fn fail_reads(&self, fail: bool) {
+        self.fail_reads.set(fail);
+    }
+
+    fn check_read(&self) -> Result<(), StoreError> {
+        if self.fail_reads.get() {
+            Err(StoreError("injected read failure".into()))
+        } else {
+            Ok(())
+        }
     }
 
     /// Makes every write after the next `n` writes fail (`None`: never).
@@ -91,6 +106,7 @@ impl MemoryStore {
 
 impl Store for MemoryStore {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.check_read()?;
         self.count(|c| c.gets += 1);
         Ok(self.map.borrow().get(key).map(|(v, _)| v.clone()))
     }
@@ -121,6 +137,7 @@ impl Store for MemoryStore {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<ListPage, StoreError> {
+        self.check_read()?;
         self.count(|c| c.lists += 1);
         let limit = limit.clamp(1, LIST_LIMIT);
         let map = self.map.borrow();

@@ -30,14 +30,24 @@ pub struct CacheStats {
     pub evictions: u64,
 }
 
-/// Verified tokens, at most `capacity` of them, oldest evicted first.
-#[derive(Debug)]
+/// Verified tokens, at most `capacity` of them, oldest evicted first. Its
+/// `Debug` shows counts only: the keys are bearer tokens.
 pub struct TokenCache<C = AccessClaims> {
     entries: HashMap<Arc<str>, (Arc<VerifiedToken<C>>, u64)>,
     order: VecDeque<(Arc<str>, u64)>,
     capacity: usize,
     next_seq: u64,
     stats: CacheStats,
+}
+
+impl<C> core::fmt::Debug for TokenCache<C> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("len", &self.entries.len())
+            .field("capacity", &self.capacity)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TokenCache {
