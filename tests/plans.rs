@@ -24,7 +24,7 @@ use orgwarden::model::entity::EntityKind;
 use orgwarden::model::facts::OwnerFact;
 use orgwarden::store::facts::{api_key, epochs, grants, principal};
 use orgwarden::store::memory::{block_on, MemoryStore};
-use orgwarden::store::plan::commit;
+use orgwarden::store::plan::{commit, runs, Plan};
 use serde_json::json;
 
 const NOW: i64 = 1_800_000_000_000;
@@ -362,14 +362,36 @@ fn every_prefix_of_every_plan_grants_nothing_extra_and_revokes_first() {
         let full = base.fork();
         block_on(commit(&full, &p)).unwrap();
         let after = snapshot(&full);
-        for k in 0..=p.len() {
+        // What a writer that stopped anywhere leaves behind, and what the
+        // KV mirror shows while it applies a run at once: every subset of
+        // each run on top of the runs before it.
+        let mut states: Vec<(String, Plan)> = (0..=p.len())
+            .map(|k| (format!("prefix {k}"), p.prefix(k)))
+            .collect();
+        let mut start = 0;
+        for n in runs(p.writes(), 64) {
+            for mask in 1u32..(1 << n) - 1 {
+                let subset = p.writes()[start..start + n]
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .map(|(_, w)| w.clone());
+                let partial = p.writes()[..start].iter().cloned().chain(subset);
+                states.push((
+                    format!("run at {start}, subset {mask:b}"),
+                    partial.collect(),
+                ));
+            }
+            start += n;
+        }
+        for (label, partial) in states {
             let s = base.fork();
-            block_on(commit(&s, &p.prefix(k))).unwrap();
+            block_on(commit(&s, &partial)).unwrap();
             let now = snapshot(&s);
             let beyond = extra(&now, &before, &after);
             assert!(
                 beyond.is_empty(),
-                "{c}\nprefix {k}/{}: grants {beyond:?}",
+                "{c}\n{label} of {}: grants {beyond:?}",
                 p.len()
             );
             let ep = block_on(epochs(&s, &tenant)).unwrap();
@@ -378,7 +400,7 @@ fn every_prefix_of_every_plan_grants_nothing_extra_and_revokes_first() {
                 assert!(
                     ep.revokes(Some(user), &orgs, NOW.div_euclid(1000))
                         || ep.revokes(Some(user), [], NOW.div_euclid(1000)),
-                    "{c}\nprefix {k}/{}: {user} lost rights before its tokens were revoked",
+                    "{c}\n{label} of {}: {user} lost rights before its tokens were revoked",
                     p.len()
                 );
             }
@@ -436,4 +458,31 @@ fn a_plan_writes_nothing_until_committed() {
         (base.calls().puts, base.calls().deletes),
         (calls.puts, calls.deletes)
     );
+}
+
+/// Commands cross to the tenant's Durable Object as JSON: every one of
+/// them, in a write request with either authority, comes back unchanged.
+#[test]
+fn every_write_request_survives_the_trip_to_the_tenants_writer() {
+    use orgwarden::auth::Secret;
+    use orgwarden::http::{Authority, WriteRequest};
+    for (who, c) in commands() {
+        let authority = if who.is_empty() {
+            Authority::Operator
+        } else {
+            Authority::Credential {
+                authorization: Some(Secret::new("Bearer x.y.z")),
+                api_key: None,
+            }
+        };
+        let w = WriteRequest {
+            tenant: t(),
+            authority,
+            command: cmd(c.clone()),
+        };
+        let text = serde_json::to_string(&w).unwrap();
+        let back: WriteRequest =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{c}: {e}: {text}"));
+        assert_eq!(back, w, "{c}");
+    }
 }

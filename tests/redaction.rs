@@ -108,7 +108,7 @@ fn a_failing_store_is_logged_and_the_caller_learns_only_the_kind() {
     log::set_logger(&LOG).ok();
     log::set_max_level(log::LevelFilter::Warn);
     let e = AdminError::from(StoreError("kv put t/acme/pw/alice: network down".into()));
-    assert_eq!((e.status, e.code), (503, "store_unavailable"));
+    assert_eq!((e.status, e.code.as_ref()), (503, "store_unavailable"));
     assert!(!e.message.contains("t/acme"));
     let store = MemoryStore::new();
     store.fail_reads(true);

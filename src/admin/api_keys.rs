@@ -52,7 +52,11 @@ pub struct CreateKey {
     )]
     pub rights: Vec<String>,
     /// Expiry, RFC 3339, in the future.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::date_time")
@@ -179,8 +183,8 @@ pub async fn create<S: Store>(
         expires_at_ms,
         secret_sha256: new.secret_sha256.clone(),
     };
-    plan.put(format!("{}{id}", owner.index_prefix(ctx.tenant)), "", None);
-    plan.put_json(keys::api_key(ctx.tenant, &id), &key, None);
+    plan.create(format!("{}{id}", owner.index_prefix(ctx.tenant)), "", None);
+    plan.create_json(keys::api_key(ctx.tenant, &id), &key, None);
     Ok(key.view())
 }
 
@@ -232,14 +236,22 @@ pub async fn get<S: Store>(
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UpdateKey {
     /// New name.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::name")
     )]
     pub name: Option<String>,
     /// New rights.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::rights")

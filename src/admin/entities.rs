@@ -44,7 +44,11 @@ pub struct CreateEntity {
     )]
     pub description: String,
     /// The owning organization; the caller when absent.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub organization_id: Option<String>,
 }
@@ -55,14 +59,22 @@ pub struct CreateEntity {
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UpdateEntity {
     /// New name.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::name")
     )]
     pub name: Option<String>,
     /// New description.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::description")

@@ -28,11 +28,19 @@ pub struct NewMember {
     #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub user_id: String,
     /// A built-in or custom role of the organization.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub role: Option<String>,
     /// Explicit rights.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::holdable_rights")
@@ -61,11 +69,19 @@ impl NewMember {
 )]
 pub struct MemberGrant {
     /// A built-in or custom role of the organization.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub role: Option<String>,
     /// Explicit rights.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::holdable_rights")
@@ -257,12 +273,12 @@ pub async fn add<S: Store>(
         created_at: now.clone(),
         updated_at: now,
     };
-    plan.put(
+    plan.create(
         keys::user_org(ctx.tenant, &user, org),
         role_label(&m.grant),
         None,
     );
-    plan.put_json(keys::member(ctx.tenant, org, &user), &m, None);
+    plan.create_json(keys::member(ctx.tenant, org, &user), &m, None);
     view(ctx, &m).await
 }
 

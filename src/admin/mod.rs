@@ -22,7 +22,8 @@ use core::fmt;
 
 use chrono::{DateTime, SecondsFormat};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use crate::core::decide::{Principal, RightsError};
 use crate::core::ids::{IdError, OrgId, RoleId, TenantId};
@@ -61,17 +62,20 @@ impl<S> Ctx<'_, S> {
 }
 
 /// A refused or failed admin operation: status, stable code, message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serializable: it crosses from the tenant's writer back to the edge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminError {
     /// HTTP status.
     pub status: u16,
     /// Stable code.
-    pub code: &'static str,
+    pub code: Cow<'static, str>,
     /// For people; never a secret.
     pub message: String,
     /// For `insufficient_rights`.
+    #[serde(default)]
     pub missing: Option<RightSet>,
     /// For a refused credential: the challenge (`WWW-Authenticate`).
+    #[serde(default)]
     pub challenge: Option<Challenge>,
 }
 
@@ -80,7 +84,7 @@ impl AdminError {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
         AdminError {
             status,
-            code,
+            code: Cow::Borrowed(code),
             message: message.into(),
             missing: None,
             challenge: None,
@@ -99,17 +103,12 @@ impl AdminError {
 
     /// The `WWW-Authenticate` value of a refused credential.
     pub fn www_authenticate(&self) -> Option<String> {
-        self.challenge
-            .map(|c| Denial {
-                challenge: Some(c),
-                ..Denial::new(self.status, self.code, self.message.clone())
-            })
-            .and_then(|d| d.www_authenticate())
+        self.challenge.map(|c| c.header(&self.message))
     }
 
     /// The problem document.
     pub fn to_problem(&self) -> Problem {
-        let p = Problem::new(self.status, self.code, self.message.clone());
+        let p = Problem::new(self.status, self.code.clone(), self.message.clone());
         match self.missing {
             Some(m) => p.with_missing(m),
             None => p,
@@ -138,7 +137,7 @@ impl From<Denial> for AdminError {
     fn from(d: Denial) -> Self {
         AdminError {
             status: d.status,
-            code: d.code,
+            code: Cow::Borrowed(d.code),
             message: d.message,
             missing: d.missing,
             challenge: d.challenge,
@@ -152,7 +151,7 @@ impl From<RightsError> for AdminError {
             RightsError::OrganizationNeedsOwner => AdminError::new(409, e.code(), e.to_string()),
             _ => AdminError {
                 status: 403,
-                code: e.code(),
+                code: Cow::Borrowed(e.code()),
                 message: e.to_string(),
                 missing: Some(e.missing()),
                 challenge: None,
@@ -195,19 +194,6 @@ pub async fn read<S: Store, T: DeserializeOwned>(
             AdminError::new(500, "store_corrupt", "a stored record could not be read")
         }),
     }
-}
-
-/// Serializes and writes a record.
-pub async fn write<S: Store, T: Serialize>(
-    store: &S,
-    key: &str,
-    value: &T,
-    metadata: Option<&str>,
-) -> Result<(), AdminError> {
-    let text = serde_json::to_string(value)
-        .map_err(|_| AdminError::new(500, "internal", "a record could not be written"))?;
-    store.put(key, &text, metadata).await?;
-    Ok(())
 }
 
 /// The rights a membership stands for (short form): its explicit rights, or

@@ -36,7 +36,11 @@ pub struct CreateOrg {
     )]
     pub description: String,
     /// The first owner: the caller when a user creates it; optional for a tenant admin.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(feature = "openapi", schemars(schema_with = "crate::http::schema::id"))]
     pub owner: Option<String>,
 }
@@ -190,8 +194,8 @@ pub async fn create<S: Store>(
         updated_at: now.clone(),
         deleted_at: None,
     };
-    plan.put(keys::id(ctx.tenant, id.as_str()), "organization", None);
-    save(plan, ctx.tenant, &org);
+    plan.create(keys::id(ctx.tenant, id.as_str()), "organization", None);
+    plan.create_json(keys::org(ctx.tenant, &id), &org, Some(metadata(&org)));
     if let Some(owner) = owner {
         let m = Membership {
             organization: id.clone(),
@@ -200,12 +204,12 @@ pub async fn create<S: Store>(
             created_at: now.clone(),
             updated_at: now,
         };
-        plan.put(
+        plan.create(
             keys::user_org(ctx.tenant, &owner, &id),
             BuiltinRole::Owner.id(),
             None,
         );
-        plan.put_json(keys::member(ctx.tenant, &id, &owner), &m, None);
+        plan.create_json(keys::member(ctx.tenant, &id, &owner), &m, None);
     }
     Ok(org)
 }
@@ -295,14 +299,22 @@ pub async fn list<S: Store>(
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UpdateOrg {
     /// New display name.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::name")
     )]
     pub name: Option<String>,
     /// New description.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::description")

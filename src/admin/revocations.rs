@@ -63,7 +63,7 @@ pub fn revoke(plan: &mut Plan, tenant: &TenantId, what: &Revoke<'_>, now_ms: i64
         Revoke::User(u) => keys::revocation(tenant, "u", u.as_str()),
         Revoke::Organization(o) => keys::revocation(tenant, "o", o.as_str()),
     };
-    plan.put_expiring(key, epoch.clone(), Some(epoch), KEEP_SECS);
+    plan.put_epoch(key, epoch, KEEP_SECS);
 }
 
 /// Plans `change` between two epoch writes (see the module documentation).

@@ -129,7 +129,7 @@ pub async fn create<S: Store>(
             format!("{org} already has a role {id}"),
         ));
     }
-    plan.put_json(keys::role(ctx.tenant, org, &id), &role, None);
+    plan.create_json(keys::role(ctx.tenant, org, &id), &role, None);
     Ok(RoleView {
         id,
         rights,

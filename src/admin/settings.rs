@@ -47,20 +47,36 @@ impl Default for Settings {
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SettingsPatch {
     /// See [`Settings`].
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(feature = "openapi", schemars(with = "bool"))]
     pub org_self_registration: Option<bool>,
     /// See [`Settings`].
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(feature = "openapi", schemars(with = "bool"))]
     pub auto_approve: Option<bool>,
     /// See [`Settings`].
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(feature = "openapi", schemars(range(min = 60, max = 86_400)))]
     #[cfg_attr(feature = "openapi", schemars(with = "u32"))]
     pub token_ttl_seconds: Option<u32>,
     /// See [`Settings`].
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = 720)))]
     #[cfg_attr(feature = "openapi", schemars(with = "u32"))]
     pub invitation_ttl_hours: Option<u32>,

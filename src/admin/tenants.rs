@@ -161,9 +161,9 @@ pub async fn create<S: Store>(
         created_at: now.to_owned(),
         updated_at: now.to_owned(),
     };
-    plan.put(keys::id(&id, admin_id.as_str()), "user", None);
-    super::users::save(plan, &id, &admin);
-    plan.put(keys::password(&id, &admin_id), password_hash.expose(), None);
-    plan.put_json(keys::tenant(&id), &tenant, None);
+    plan.create(keys::id(&id, admin_id.as_str()), "user", None);
+    super::users::save_new(plan, &id, &admin);
+    plan.create(keys::password(&id, &admin_id), password_hash.expose(), None);
+    plan.create_json(keys::tenant(&id), &tenant, None);
     Ok(CreatedTenant { tenant, admin })
 }

@@ -44,7 +44,11 @@ pub struct CreateUser {
     )]
     pub email: String,
     /// Initial state (default `approved`).
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(with = "crate::model::records::UserState")
@@ -55,7 +59,11 @@ pub struct CreateUser {
     pub admin: bool,
     /// Initial password (8 to 1024 characters); stored hashed, apart from
     /// the record. The HTTP layer hashes it before the operation runs.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::password")
@@ -136,10 +144,10 @@ pub async fn create<S: Store>(
         updated_at: now,
         deleted_at: None,
     };
-    plan.put(keys::id(ctx.tenant, id.as_str()), "user", None);
-    save(plan, ctx.tenant, &user);
+    plan.create(keys::id(ctx.tenant, id.as_str()), "user", None);
+    save_new(plan, ctx.tenant, &user);
     if let Some(hash) = password_hash {
-        plan.put(keys::password(ctx.tenant, &id), hash.expose(), None);
+        plan.create(keys::password(ctx.tenant, &id), hash.expose(), None);
     }
     Ok(user)
 }
@@ -158,35 +166,55 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminE
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UpdateUser {
     /// Given name.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::name_part")
     )]
     pub first_name: Option<String>,
     /// Family name.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::name_part")
     )]
     pub last_name: Option<String>,
     /// Email address.
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(schema_with = "crate::http::schema::email")
     )]
     pub email: Option<String>,
     /// State (tenant admins only).
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(
         feature = "openapi",
         schemars(with = "crate::model::records::UserState")
     )]
     pub state: Option<UserState>,
     /// Tenant admin flag (tenant admins only).
-    #[serde(default, deserialize_with = "crate::model::present::present")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
     #[cfg_attr(feature = "openapi", schemars(with = "bool"))]
     pub admin: Option<bool>,
 }
@@ -253,7 +281,7 @@ pub async fn update<S: Store>(
         };
         return Err(AdminError {
             status: 403,
-            code: "insufficient_rights",
+            code: "insufficient_rights".into(),
             message: "not allowed to change these fields of this user".into(),
             missing: Some(RightSet::of(&[missing])),
             challenge: None,
@@ -289,6 +317,11 @@ pub async fn update<S: Store>(
 /// Plans a user record with its listing metadata.
 pub(super) fn save(plan: &mut Plan, tenant: &TenantId, user: &User) {
     plan.put_json(keys::user(tenant, &user.id), user, Some(metadata(user)));
+}
+
+/// Plans a new user's record (its ID was free).
+pub(super) fn save_new(plan: &mut Plan, tenant: &TenantId, user: &User) {
+    plan.create_json(keys::user(tenant, &user.id), user, Some(metadata(user)));
 }
 
 async fn get_any<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminError> {

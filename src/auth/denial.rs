@@ -1,13 +1,16 @@
 //! Refusals of authentication and authorization, and the one place that
 //! renders `WWW-Authenticate` (RFC 6750 section 3).
 
+use serde::{Deserialize, Serialize};
+
 use crate::auth::credential::CredentialError;
 use crate::core::problem::Problem;
 use crate::core::rights::RightSet;
 use crate::core::token::TokenError;
 
 /// Which challenge goes with a refusal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Challenge {
     /// `error="invalid_token"`: no, malformed or invalid credential (the
     /// contract answers a missing credential this way too).
@@ -30,6 +33,22 @@ pub struct Denial {
     pub missing: Option<RightSet>,
     /// For 400 and 401 of credentials: the challenge.
     pub challenge: Option<Challenge>,
+}
+
+impl Challenge {
+    /// The `WWW-Authenticate` value with `message` as its description.
+    pub fn header(self, message: &str) -> String {
+        let error = match self {
+            Challenge::InvalidToken => "invalid_token",
+            Challenge::InvalidRequest => "invalid_request",
+        };
+        // A quoted-string may not hold `"` or `\` unescaped; messages never
+        // quote credentials, so replacing them loses nothing.
+        format!(
+            "Bearer realm=\"orgwarden\", error=\"{error}\", error_description=\"{}\"",
+            message.replace(['"', '\\'], "'")
+        )
+    }
 }
 
 impl Denial {
@@ -89,16 +108,7 @@ impl Denial {
 
     /// The `WWW-Authenticate` value, if the refusal has a challenge.
     pub fn www_authenticate(&self) -> Option<String> {
-        let error = match self.challenge? {
-            Challenge::InvalidToken => "invalid_token",
-            Challenge::InvalidRequest => "invalid_request",
-        };
-        // A quoted-string may not hold `"` or `\` unescaped; messages never
-        // quote credentials, so replacing them loses nothing.
-        Some(format!(
-            "Bearer realm=\"orgwarden\", error=\"{error}\", error_description=\"{}\"",
-            self.message.replace(['"', '\\'], "'")
-        ))
+        self.challenge.map(|c| c.header(&self.message))
     }
 
     /// The problem document.

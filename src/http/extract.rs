@@ -274,7 +274,11 @@ mod tests {
             serde_json::json!(null),
         ] {
             let e = json::<B>(&req(bad.clone())).unwrap_err();
-            assert_eq!((e.status, e.code), (400, "invalid_request"), "{bad}");
+            assert_eq!(
+                (e.status, e.code.as_ref()),
+                (400, "invalid_request"),
+                "{bad}"
+            );
         }
         let mut r = req(serde_json::json!({"id": "x", "name": "X"}));
         r.content_type = Some("text/plain".into());

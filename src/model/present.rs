@@ -1,6 +1,8 @@
 //! Optional fields of request bodies: absent means "not given"; `null` is
 //! not a value and is refused (400), as the API's schema says. Use with
-//! `#[serde(default, deserialize_with = "crate::model::present::present")]`.
+//! `#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with =
+//! "crate::model::present::present")]`: skipping `None` keeps a body that
+//! crosses to the tenant's writer as JSON readable on the other side.
 
 use serde::{Deserialize, Deserializer};
 

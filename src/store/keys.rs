@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | `t/<t>/tenant` | tenant record | the tenant |
 //! | `t/<t>/settings` | settings | self-registration, approval, lifetimes |
-//! | `t/<t>/id/<id>` | `user` or `organization` | the shared user/org namespace, IDs reserved after soft delete |
+//! | `t/<t>/id/<id>` | `user` or `organization` | the shared user/org namespace, IDs reserved after soft delete; read by the writer only (not mirrored to KV) |
 //! | `t/<t>/u/<user>` | user record; metadata: name, state, admin, deleted | a user by ID; all users (listing) |
 //! | `t/<t>/o/<org>` | organization record; metadata: name, state, deleted | an org by ID; all orgs (listing) |
 //! | `t/<t>/m/<org>/<user>` | membership (role or rights) | the members of an org (listing) |
@@ -38,6 +38,14 @@ pub fn tenant(t: &TenantId) -> String {
 /// The tenant's settings.
 pub fn settings(t: &TenantId) -> String {
     format!("t/{t}/settings")
+}
+
+/// Whether only the tenant's writer reads `key`: the Durable Object keeps
+/// it and does not mirror it to KV, whose copy serves the edge's reads.
+pub fn writer_only(key: &str) -> bool {
+    key.strip_prefix("t/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(_, rest)| rest.starts_with("id/"))
 }
 
 /// The namespace entry of a user or organization ID.
@@ -172,5 +180,15 @@ mod tests {
         // A prefix never matches another ID that merely starts the same way.
         let o2 = OrgId::new("team-ab").unwrap();
         assert!(!member(&t, &o2, &u).starts_with(&members(&t, &o)));
+    }
+
+    #[test]
+    fn only_the_id_namespace_stays_with_the_writer() {
+        let t = TenantId::new("id").unwrap();
+        let u = UserId::new("id").unwrap();
+        assert!(writer_only(&id(&t, "alice")));
+        for k in [user(&t, &u), tenant(&t), settings(&t), password(&t, &u)] {
+            assert!(!writer_only(&k), "{k}");
+        }
     }
 }

@@ -152,6 +152,7 @@ impl Store for MemoryStore {
             .map(|(k, (_, m))| Listed {
                 key: k.clone(),
                 metadata: m.clone(),
+                expiration: None,
             })
             .collect();
         let cursor = if keys.len() > limit {

@@ -22,6 +22,8 @@ pub struct Listed {
     pub key: String,
     /// Metadata stored with the key, if any.
     pub metadata: Option<String>,
+    /// When the key expires by itself, Unix seconds (stores that know it).
+    pub expiration: Option<u64>,
 }
 
 /// One page of a prefix listing.

@@ -9,11 +9,38 @@
 //!
 //! Today's committers: [`commit`] on any [`Store`] in order (Workers KV,
 //! memory); the tenant's Durable Object applies a plan to its SQLite storage
-//! in one transaction and then mirrors it to KV in the same order.
+//! in one transaction and then mirrors it to KV in the same order, a run at
+//! a time ([`runs`]).
+//!
+//! Each write says how it can change what the store grants ([`Effect`]):
+//! a run of writes that all only widen, or all only narrow, or all only
+//! revoke tokens, may land in any order among themselves — every state in
+//! between is bounded by the state before the run (narrowing) or after it
+//! (widening), and both are prefixes. Whatever else a write does, it lands
+//! alone, in order.
 
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
+
+/// How a write can change what the store grants, whatever the other
+/// records hold: what lets the KV mirror apply several at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Anything (a record replaced): lands alone, in order.
+    #[default]
+    Ordered,
+    /// Only adds what it grants, if anything: a record whose key was absent
+    /// when planned (rights are a union over records; none denies).
+    Widens,
+    /// Only takes away: a record removed.
+    Narrows,
+    /// A revocation epoch: only takes tokens away. Kept apart from
+    /// [`Effect::Narrows`], so that rights never narrow before the tokens
+    /// that carry them are revoked.
+    Revokes,
+}
 
 /// One write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,12 +59,19 @@ pub enum Write {
         /// Expiry, seconds.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ttl_secs: Option<u64>,
+        /// What it does to rights.
+        #[serde(default, skip_serializing_if = "is_ordered")]
+        effect: Effect,
     },
-    /// Remove `key`.
+    /// Remove `key` (always [`Effect::Narrows`]: no record denies).
     Delete {
         /// Key.
         key: String,
     },
+}
+
+fn is_ordered(e: &Effect) -> bool {
+    *e == Effect::Ordered
 }
 
 impl Write {
@@ -47,6 +81,39 @@ impl Write {
             Write::Put { key, .. } | Write::Delete { key } => key,
         }
     }
+
+    /// What it does to rights.
+    pub fn effect(&self) -> Effect {
+        match self {
+            Write::Put { effect, .. } => *effect,
+            Write::Delete { .. } => Effect::Narrows,
+        }
+    }
+}
+
+/// The lengths of the runs `writes` split into, in order: each run is one
+/// write of [`Effect::Ordered`], or up to `max` consecutive writes of one
+/// other effect on distinct keys, which may land in any order.
+pub fn runs<'a>(writes: impl IntoIterator<Item = &'a Write>, max: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    let mut keys: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut current: Option<Effect> = None;
+    for w in writes {
+        let joins = current == Some(w.effect())
+            && w.effect() != Effect::Ordered
+            && !keys.contains(w.key())
+            && out.last().is_some_and(|n| *n < max);
+        match out.last_mut() {
+            Some(n) if joins => *n += 1,
+            _ => {
+                out.push(1);
+                keys.clear();
+                current = Some(w.effect());
+            }
+        }
+        keys.insert(w.key());
+    }
+    out
 }
 
 /// An ordered list of writes.
@@ -62,31 +129,69 @@ impl Plan {
         Plan::default()
     }
 
-    /// Puts `value` at `key`.
+    fn push_put(
+        &mut self,
+        effect: Effect,
+        key: String,
+        value: String,
+        metadata: Option<String>,
+        ttl_secs: Option<u64>,
+    ) {
+        self.writes.push(Write::Put {
+            key,
+            value,
+            metadata,
+            ttl_secs,
+            effect,
+        });
+    }
+
+    /// Puts `value` at `key`, replacing what is there.
     pub fn put(
         &mut self,
         key: impl Into<String>,
         value: impl Into<String>,
         metadata: Option<String>,
     ) {
-        self.writes.push(Write::Put {
-            key: key.into(),
-            value: value.into(),
-            metadata,
-            ttl_secs: None,
-        });
+        self.push_put(Effect::Ordered, key.into(), value.into(), metadata, None);
     }
 
-    /// Puts a record serialized as JSON.
+    /// Puts a record serialized as JSON, replacing what is there.
     pub fn put_json<T: Serialize>(
         &mut self,
         key: impl Into<String>,
         value: &T,
         metadata: Option<String>,
     ) {
-        // Records are plain data: serialization cannot fail.
-        let text = serde_json::to_string(value).unwrap_or_default();
-        self.put(key, text, metadata);
+        self.put(key, json(value), metadata);
+    }
+
+    /// Puts `value` at `key`, which the planner read as absent: a new
+    /// record ([`Effect::Widens`]).
+    pub fn create(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+        metadata: Option<String>,
+    ) {
+        self.push_put(Effect::Widens, key.into(), value.into(), metadata, None);
+    }
+
+    /// [`Plan::create`] of a record serialized as JSON.
+    pub fn create_json<T: Serialize>(
+        &mut self,
+        key: impl Into<String>,
+        value: &T,
+        metadata: Option<String>,
+    ) {
+        self.create(key, json(value), metadata);
+    }
+
+    /// Puts a revocation epoch, expiring after `ttl_secs`
+    /// ([`Effect::Revokes`]).
+    pub fn put_epoch(&mut self, key: impl Into<String>, epoch: String, ttl_secs: u64) {
+        let metadata = Some(epoch.clone());
+        self.push_put(Effect::Revokes, key.into(), epoch, metadata, Some(ttl_secs));
     }
 
     /// Puts `value` at `key`, expiring after `ttl_secs`.
@@ -97,12 +202,13 @@ impl Plan {
         metadata: Option<String>,
         ttl_secs: u64,
     ) {
-        self.writes.push(Write::Put {
-            key: key.into(),
-            value: value.into(),
+        self.push_put(
+            Effect::Ordered,
+            key.into(),
+            value.into(),
             metadata,
-            ttl_secs: Some(ttl_secs),
-        });
+            Some(ttl_secs),
+        );
     }
 
     /// Removes `key`.
@@ -138,6 +244,19 @@ impl Plan {
     }
 }
 
+impl FromIterator<Write> for Plan {
+    fn from_iter<I: IntoIterator<Item = Write>>(iter: I) -> Plan {
+        Plan {
+            writes: iter.into_iter().collect(),
+        }
+    }
+}
+
+/// A record as JSON. Records are plain data: serialization cannot fail.
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 /// Applies one write.
 pub async fn apply<S: Store>(store: &S, write: &Write) -> Result<(), StoreError> {
     match write {
@@ -146,12 +265,14 @@ pub async fn apply<S: Store>(store: &S, write: &Write) -> Result<(), StoreError>
             value,
             metadata,
             ttl_secs: None,
+            ..
         } => store.put(key, value, metadata.as_deref()).await,
         Write::Put {
             key,
             value,
             metadata,
             ttl_secs: Some(ttl),
+            ..
         } => {
             store
                 .put_expiring(key, value, metadata.as_deref(), *ttl)
@@ -168,4 +289,61 @@ pub async fn commit<S: Store>(store: &S, plan: &Plan) -> Result<(), StoreError> 
         apply(store, w).await?;
     }
     Ok(())
+}
+
+/// The writes that copy every key under `prefix` of `from`: values,
+/// metadata and what remains of their lifetimes (expired keys are left
+/// behind). How the tenant's single writer takes over a tenant that a
+/// KV-only deployment wrote.
+pub async fn copy_of<S: Store>(from: &S, prefix: &str, now_secs: u64) -> Result<Plan, StoreError> {
+    let mut plan = Plan::new();
+    for listed in from.list_all(prefix).await? {
+        let Some(value) = from.get(&listed.key).await? else {
+            continue;
+        };
+        match listed.expiration {
+            Some(at) if at <= now_secs => {}
+            Some(at) => plan.put_expiring(listed.key, value, listed.metadata, at - now_secs),
+            None => plan.put(listed.key, value, listed.metadata),
+        }
+    }
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_group_one_effect_on_distinct_keys_and_keep_ordered_writes_alone() {
+        let mut p = Plan::new();
+        p.put_epoch("rv/u/a", "1".into(), 60); // revokes
+        p.put_epoch("rv/o/x", "1".into(), 60); // revokes
+        p.delete("m/x/a"); // narrows
+        p.delete("uo/a/x"); // narrows
+        p.put_epoch("rv/u/a", "1".into(), 60); // revokes
+        p.create("id/y", "organization", None); // widens
+        p.create("o/y", "{}", None); // widens
+        p.create("o/y", "{}", None); // the same key again: a new run
+        p.put("s", "{}", None); // ordered
+        p.put("t", "{}", None); // ordered
+        p.create("o/z", "{}", None);
+        assert_eq!(runs(p.writes(), 64), [2, 2, 1, 2, 1, 1, 1, 1]);
+        assert_eq!(runs(p.writes(), 1), [1; 11]);
+        assert!(runs([], 64).is_empty());
+    }
+
+    #[test]
+    fn the_effect_crosses_serialization_and_old_queue_rows_read_as_ordered() {
+        let mut p = Plan::new();
+        p.create("k", "v", None);
+        p.put("k2", "v", None);
+        let text = serde_json::to_string(&p).unwrap_or_default();
+        assert_eq!(
+            text,
+            r#"[{"op":"put","key":"k","value":"v","effect":"widens"},{"op":"put","key":"k2","value":"v"}]"#
+        );
+        let back: Plan = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(back, p);
+    }
 }

@@ -1,6 +1,7 @@
 // Starts the built worker (build/index.js) in workerd through Miniflare's API,
 // with the bindings wrangler.toml declares: a real, in-memory KV namespace,
-// the vars, and secrets made up per test run.
+// the tenants' Durable Objects on SQLite, the vars, and secrets made up per
+// test run.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { generateKeyPairSync, createHash, createPrivateKey, sign as edSign, randomUUID } from 'node:crypto';
@@ -28,7 +29,7 @@ export function thumbprint(jwk) {
 }
 
 /** A Miniflare instance running the worker; `bindings` override the defaults. */
-export async function startWorker({ bindings = {}, kvPersist = false, validate = true } = {}) {
+export async function startWorker({ bindings = {}, kvPersist = false, durableObjectsPersist = false, validate = true } = {}) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: path.join(root, 'build/index.js'),
@@ -37,6 +38,8 @@ export async function startWorker({ bindings = {}, kvPersist = false, validate =
     compatibilityDate,
     kvNamespaces: ['ORGWARDEN'],
     kvPersist,
+    durableObjects: { TENANTS: { className: 'TenantWriter', useSQLite: true } },
+    durableObjectsPersist,
     bindings: { PUBLIC_BASE_URL: 'http://127.0.0.1:8787', ...bindings },
     host: '127.0.0.1',
   });

@@ -34,6 +34,9 @@ pub struct Isolate {
     pub operator_key: Option<Secret>,
     /// PBKDF2 iterations of new password hashes.
     pub password_iterations: u32,
+    /// `ORGWARDEN_WRITES = "kv-only"`: admin writes bypass the tenant's
+    /// Durable Object (no single writer; the benchmarks' baseline).
+    pub kv_only_writes: bool,
     /// A random name, so that scrapes of per-isolate metrics tell isolates apart.
     pub id: String,
 }
@@ -131,6 +134,7 @@ fn build(env: &Env) -> Result<Isolate, Problem> {
             .ok()
             .map(|v| Secret::new(v.to_string())),
         password_iterations,
+        kv_only_writes: var(env, "ORGWARDEN_WRITES").as_deref() == Some("kv-only"),
         id,
     })
 }

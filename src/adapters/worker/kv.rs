@@ -103,6 +103,7 @@ impl Store for Kv<'_> {
                 .map(|k| Listed {
                     key: k.name,
                     metadata: k.metadata.and_then(|m| m.as_str().map(str::to_owned)),
+                    expiration: k.expiration,
                 })
                 .collect(),
             cursor: if page.list_complete {

@@ -7,12 +7,19 @@
 //! Configuration (see `wrangler.toml`): the secret `SIGNING_KEYS` holds the
 //! private JWKS that `orgwarden keygen` prints (the first key signs);
 //! `PUBLIC_BASE_URL` names the deployment in token issuers; `ORIGIN` is the
-//! API behind the proxy and `ORGWARDEN_PROXY` its route rules.
+//! API behind the proxy and `ORGWARDEN_PROXY` its route rules. Admin writes
+//! go to the tenant's Durable Object (`TENANTS`, [`tenant`]), which mirrors
+//! them to KV; `ORGWARDEN_WRITES = "kv-only"` writes to KV directly instead,
+//! without the single writer's guarantees (the benchmarks' baseline).
 
 mod body;
 mod isolate;
 mod kv;
 mod proxy;
+mod sql;
+mod tenant;
+mod transaction;
+mod writer;
 
 use worker::{event, Context, Env, Result};
 
@@ -144,12 +151,16 @@ async fn own(
             draw: &draw,
             now_ms,
         };
-        let writer = Local {
-            store: &store,
-            auth: &iso.auth,
-            now_ms,
+        let answer = if iso.kv_only_writes {
+            let writer = Local {
+                store: &store,
+                auth: &iso.auth,
+                now_ms,
+            };
+            http::handle(&store, &writer, &d, &req).await
+        } else {
+            http::handle(&store, &writer::ObjectWriter::new(env), &d, &req).await
         };
-        let answer = http::handle(&store, &writer, &d, &req).await;
         // A token that would be born revoked (a revocation this very second):
         // wait for the next second once and issue it then.
         let retry = answer
