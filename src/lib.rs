@@ -1,17 +1,17 @@
 //! orgwarden: edge authorization for multi-organization APIs.
 //!
-//! One platform-free core, compiled natively and to WebAssembly:
+//! One platform-free core, compiled natively and to WebAssembly, in layers
+//! (docs/architecture.md):
 //!
-//! - [`ids`]: validating identifier newtypes;
-//! - [`rights`]: The Things Stack's rights catalog as a 64-bit set with its algebra;
-//! - [`roles`]: built-in and custom organization roles;
-//! - [`decide`]: rights along membership chains, the granting and last-owner rules;
-//! - [`token`]: Ed25519 access tokens: keys, signing, strict verification, cache;
-//! - [`problem`]: RFC 9457 problem documents with stable codes;
-//! - [`surface`]: the JSON-shaped decision surface every target exports;
-//! - [`store`]: the organization store's trait, key layout and in-memory store;
-//! - [`admin`]: admin operations on the store, authorized by rights;
-//! - [`api`]: the admin API over HTTP (routing, authentication, parsing), platform-free;
+//! - [`core`]: identifiers, the rights catalog and algebra, roles, decisions,
+//!   Ed25519 tokens, problem documents, the JSON decision surface;
+//! - [`model`]: the records the store holds and the facts decisions read;
+//! - [`store`]: the store trait, key layout, write plans, fact reads, memory;
+//! - [`auth`]: credentials, the one authenticator, callers, refusals;
+//! - [`admin`]: admin operations as commands planned into writes, and the flows;
+//! - [`notify`]: notifications: outbox records, queue messages, templates, webhooks;
+//! - [`http`]: orgwarden's own HTTP surface, platform-free;
+//! - [`proxy`]: the authorizing proxy's gate.
 //!
 //! The core reads no clock, no randomness, no storage and no network: the
 //! time is passed in as Unix seconds, random bytes as arguments. Platform code
@@ -29,7 +29,7 @@
 //!
 //! # Security
 //!
-//! Tokens are accepted only under the rules of [`token::verify`]; private key
+//! Tokens are accepted only under the rules of [`core::token::verify`]; private key
 //! material is redacted in `Debug` and wiped on drop; no error message echoes
 //! a token or a key.
 
@@ -39,5 +39,6 @@ pub mod auth;
 pub mod core;
 pub mod http;
 pub mod model;
+pub mod notify;
 pub mod proxy;
 pub mod store;

@@ -17,15 +17,19 @@ use serde_json::Value;
 
 use super::api_keys::{self, CreateKey, NewKey, Owner, UpdateKey};
 use super::entities::{self, Collaborator, CreateEntity, EntityKind, UpdateEntity, Who};
+use super::invitations::{self, Invitee, NewInvitation, NewTenantInvitation};
 use super::members::{self, MemberGrant, NewMember};
 use super::orgs::{self, CreateOrg, OrgFilter, UpdateOrg};
+use super::registration::{self, Rejection};
 use super::roles_api::{self, NewRole, RoleBody};
 use super::settings::{self, SettingsPatch};
 use super::tenants::{self, CreateTenant};
 use super::users::{self, CreateUser, UpdateUser, UserFilter};
-use super::{account, AdminError, Ctx, Page, Paging};
+use super::{accept, account, lifecycle, notifications, AdminError, Ctx, Page, Paging};
 use crate::auth::Secret;
 use crate::core::ids::{OrgId, RoleId, UserId};
+use crate::model::invitation::{NewToken, Scope};
+use crate::notify::record::Channel;
 use crate::store::plan::{commit, Plan};
 use crate::store::Store;
 
@@ -127,6 +131,61 @@ pub enum Command {
         id: String,
         who: Who,
     },
+    /// `POST /api/v1/account/organizations`: self-registration.
+    RegisterOrg {
+        body: registration::Registration,
+    },
+    ApproveOrg {
+        org: OrgId,
+    },
+    RejectOrg {
+        org: OrgId,
+        body: Rejection,
+    },
+    RestoreOrg {
+        org: OrgId,
+    },
+    PurgeOrg {
+        org: OrgId,
+    },
+    RestoreUser {
+        user: UserId,
+    },
+    PurgeUser {
+        user: UserId,
+    },
+    InviteToOrg {
+        org: OrgId,
+        body: NewInvitation,
+        token: NewToken,
+    },
+    InviteToTenant {
+        body: NewTenantInvitation,
+        token: NewToken,
+    },
+    RevokeInvitation {
+        scope: Scope,
+        id: String,
+    },
+    /// `token.id` is the invitation's ID.
+    ResendInvitation {
+        org: OrgId,
+        token: NewToken,
+    },
+    /// `register` for a new person (no credential; `register.password` is
+    /// always `None` here: only `password_hash` travels), `None` for a
+    /// signed-in invitee.
+    AcceptInvitation {
+        token: Secret,
+        register: Option<accept::Registration>,
+        password_hash: Option<Secret>,
+    },
+    /// The queue's dead letter for one channel of a notification (the
+    /// platform's own command).
+    MarkUndelivered {
+        notification: String,
+        channel: Channel,
+    },
 }
 
 /// An admin read.
@@ -149,6 +208,8 @@ pub enum Query {
     Collaborators(EntityKind, String),
     Account,
     AccountOrganizations,
+    ListInvitations(Scope, Paging),
+    ListNotifications(Paging),
 }
 
 /// What an operation answers: a status, a JSON body, and for listings the
@@ -210,6 +271,8 @@ pub async fn plan<S: Store>(
     let mut p = Plan::new();
     let done = if command.is_organizations() {
         plan_organizations(ctx, &mut p, command).await?
+    } else if command.is_flow() {
+        plan_flows(ctx, &mut p, command).await?
     } else {
         plan_others(ctx, &mut p, command).await?
     };
@@ -233,6 +296,96 @@ impl Command {
                 | Command::DeleteRole { .. }
         )
     }
+}
+
+impl Command {
+    /// Whether it is one of the flows: registration, approval, restore and
+    /// purge, invitations, notifications.
+    fn is_flow(&self) -> bool {
+        matches!(
+            self,
+            Command::RegisterOrg { .. }
+                | Command::ApproveOrg { .. }
+                | Command::RejectOrg { .. }
+                | Command::RestoreOrg { .. }
+                | Command::PurgeOrg { .. }
+                | Command::RestoreUser { .. }
+                | Command::PurgeUser { .. }
+                | Command::InviteToOrg { .. }
+                | Command::InviteToTenant { .. }
+                | Command::RevokeInvitation { .. }
+                | Command::ResendInvitation { .. }
+                | Command::AcceptInvitation { .. }
+                | Command::MarkUndelivered { .. }
+        )
+    }
+}
+
+/// Registration, approval, restore and purge, invitations, notifications.
+async fn plan_flows<S: Store>(
+    ctx: &Ctx<'_, S>,
+    p: &mut Plan,
+    command: Command,
+) -> Result<Done, AdminError> {
+    Ok(match command {
+        Command::RegisterOrg { body } => {
+            Done::created(&registration::register(ctx, p, body).await?)
+        }
+        Command::ApproveOrg { org } => Done::ok(&registration::decide(ctx, p, &org, None).await?),
+        Command::RejectOrg { org, body } => {
+            Done::ok(&registration::decide(ctx, p, &org, Some(body)).await?)
+        }
+        Command::RestoreOrg { org } => Done::ok(&lifecycle::restore_org(ctx, p, &org).await?),
+        Command::PurgeOrg { org } => {
+            lifecycle::purge_org(ctx, p, &org).await?;
+            Done::no_content()
+        }
+        Command::RestoreUser { user } => Done::ok(&lifecycle::restore_user(ctx, p, &user).await?),
+        Command::PurgeUser { user } => {
+            lifecycle::purge_user(ctx, p, &user).await?;
+            Done::no_content()
+        }
+        Command::InviteToOrg { org, body, token } => {
+            let invitee = Invitee {
+                email: body.email,
+                first_name: body.first_name,
+                last_name: body.last_name,
+                role: Some(body.role),
+            };
+            Done::created(
+                &invitations::create(ctx, p, Scope::Organization(org), invitee, &token).await?,
+            )
+        }
+        Command::InviteToTenant { body, token } => {
+            let invitee = Invitee {
+                email: body.email,
+                first_name: body.first_name,
+                last_name: body.last_name,
+                role: None,
+            };
+            Done::created(&invitations::create(ctx, p, Scope::Tenant, invitee, &token).await?)
+        }
+        Command::RevokeInvitation { scope, id } => {
+            invitations::revoke(ctx, p, &scope, &id).await?;
+            Done::no_content()
+        }
+        Command::ResendInvitation { org, token } => {
+            Done::ok(&invitations::resend(ctx, p, &org, &token).await?)
+        }
+        Command::AcceptInvitation {
+            token,
+            register,
+            password_hash,
+        } => Done::ok(&accept::accept(ctx, p, &token, register, password_hash.as_ref()).await?),
+        Command::MarkUndelivered {
+            notification,
+            channel,
+        } => {
+            notifications::mark_undelivered(ctx, p, &notification, channel).await?;
+            Done::no_content()
+        }
+        other => return Err(misrouted(&other)),
+    })
 }
 
 fn misrouted(c: &Command) -> AdminError {
@@ -374,6 +527,13 @@ pub async fn query<S: Store>(ctx: &Ctx<'_, S>, q: Query) -> Result<Done, AdminEr
         Query::Account => Done::ok(&account::get(ctx).await?),
         Query::AccountOrganizations => {
             Done::field("organizations", &account::organizations(ctx).await?)
+        }
+        Query::ListInvitations(scope, paging) => Done::page(
+            "invitations",
+            &invitations::list(ctx, &scope, paging).await?,
+        ),
+        Query::ListNotifications(paging) => {
+            Done::page("notifications", &notifications::list(ctx, paging).await?)
         }
     })
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::notifications::{data, notify, Tell};
 use super::orgs::load;
 use super::revocations::{revoking, Revoke};
 use super::{membership_rights, read, rights_on_org, AdminError, Ctx, Page, Paging};
@@ -11,6 +12,7 @@ use crate::core::ids::{OrgId, RoleId, UserId};
 use crate::core::rights::{Right, RightSet};
 use crate::core::roles::{check_holdable, BuiltinRole, CustomRole};
 use crate::model::records::{Grant, Membership, User};
+use crate::notify::record::Kind;
 use crate::store::plan::Plan;
 use crate::store::{keys, Store};
 
@@ -114,7 +116,10 @@ pub struct MemberView {
     pub updated_at: String,
 }
 
-async fn view<S: Store>(ctx: &Ctx<'_, S>, m: &Membership) -> Result<MemberView, AdminError> {
+pub(super) async fn view<S: Store>(
+    ctx: &Ctx<'_, S>,
+    m: &Membership,
+) -> Result<MemberView, AdminError> {
     Ok(MemberView {
         user_id: m.user.clone(),
         role: match &m.grant {
@@ -129,7 +134,7 @@ async fn view<S: Store>(ctx: &Ctx<'_, S>, m: &Membership) -> Result<MemberView, 
 
 /// Checks a requested grant: exactly one of role and rights; a role that
 /// exists in this organization; rights an organization can hold.
-async fn parse_grant<S: Store>(
+pub(super) async fn parse_grant<S: Store>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
     req: &MemberGrant,
@@ -215,9 +220,9 @@ pub async fn list<S: Store>(
     org: &OrgId,
     paging: Paging,
 ) -> Result<Page<MemberView>, AdminError> {
-    load(ctx, org).await?;
+    let o = load(ctx, org).await?;
     Subject::require(
-        rights_on_org(ctx, org).await?,
+        super::rights_on_loaded(ctx, &o).await?,
         RightSet::of(&[Right::OrganizationInfo]),
     )?;
     let keys_page = paging.apply(ctx.store.list_all(&keys::members(ctx.tenant, org)).await?);
@@ -330,7 +335,7 @@ pub async fn remove<S: Store>(
     org: &OrgId,
     user: &UserId,
 ) -> Result<(), AdminError> {
-    load(ctx, org).await?;
+    let o = load(ctx, org).await?;
     let leaving = ctx.caller.user() == Some(user)
         && Subject::new(ctx.caller.principal.clone(), [], false, ctx.caller.ceiling)
             .ceiling()
@@ -349,5 +354,26 @@ pub async fn remove<S: Store>(
     change.delete(keys::member(ctx.tenant, org, user));
     change.delete(keys::user_org(ctx.tenant, user, org));
     revoking(plan, ctx.tenant, Revoke::User(user), ctx.now_ms, change);
+    if !leaving {
+        // Removed by someone else: the member is told.
+        let to: Option<User> = read(ctx.store, &keys::user(ctx.tenant, user)).await?;
+        let by = super::invitations::actor(ctx);
+        notify(
+            ctx,
+            plan,
+            Tell {
+                kind: Kind::MemberRemoved,
+                to: to.map(|u| u.email).into_iter().collect(),
+                data: data(&[
+                    ("organization_id", org.as_str()),
+                    ("organization_name", &o.name),
+                    ("user_id", user.as_str()),
+                    ("removed_by", &by),
+                ]),
+                token: None,
+                unique: &[org.as_str(), user.as_str()],
+            },
+        );
+    }
     Ok(())
 }

@@ -5,13 +5,18 @@
 //! the time and the [`Caller`]. Adapters parse requests into their arguments
 //! and map [`AdminError`] to problem documents.
 
+pub mod accept;
 pub mod account;
 pub mod api_keys;
 pub mod auth;
 pub mod command;
 pub mod entities;
+pub mod invitations;
+pub mod lifecycle;
 pub mod members;
+pub mod notifications;
 pub mod orgs;
+pub mod registration;
 pub mod revocations;
 pub mod roles_api;
 pub mod settings;
@@ -28,9 +33,9 @@ use std::borrow::Cow;
 use crate::core::decide::{Principal, RightsError};
 use crate::core::ids::{IdError, OrgId, RoleId, TenantId};
 use crate::core::problem::Problem;
-use crate::core::rights::{RightSet, UnknownRight};
+use crate::core::rights::{Right, RightSet, UnknownRight};
 use crate::core::roles::{role_rights, CustomRole, ORGANIZATION_HOLDABLE};
-use crate::model::records::{Grant, Membership};
+use crate::model::records::{Grant, Membership, OrgState, Organization};
 use crate::store::{keys, Store, StoreError};
 
 use crate::model::text;
@@ -221,9 +226,33 @@ pub async fn rights_on_org<S: Store>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
 ) -> Result<RightSet, AdminError> {
+    let record: Option<Organization> = read(ctx.store, &keys::org(ctx.tenant, org)).await?;
+    let approved = record.is_some_and(|o| o.state == OrgState::Approved);
+    rights_on_record(ctx, org, approved).await
+}
+
+/// [`rights_on_org`] for an organization already read (one read less).
+pub async fn rights_on_loaded<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &Organization,
+) -> Result<RightSet, AdminError> {
+    rights_on_record(ctx, &org.id, org.state == OrgState::Approved).await
+}
+
+async fn rights_on_record<S: Store>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+    approved: bool,
+) -> Result<RightSet, AdminError> {
     let held = match &ctx.caller.principal {
         Principal::User(u) => {
             match read::<S, Membership>(ctx.store, &keys::member(ctx.tenant, org, u)).await? {
+                // A registered organization that is not approved (pending or
+                // rejected) lets its members see it, nothing more: no
+                // members added, no keys, no invitations before approval.
+                Some(m) if !approved => membership_rights(ctx, &m)
+                    .await?
+                    .intersection(RightSet::of(&[Right::OrganizationInfo])),
                 Some(m) => membership_rights(ctx, &m).await?,
                 None => RightSet::EMPTY,
             }

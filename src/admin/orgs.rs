@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::check_name;
 use super::revocations::{revoking, Revoke};
-use super::{check_description, read, rights_on_org, AdminError, Ctx, Page, Paging};
+use super::{check_description, read, rights_on_loaded, AdminError, Ctx, Page, Paging};
 use crate::core::decide::{Principal, Subject};
 use crate::core::ids::TenantId;
 use crate::core::ids::{OrgId, RoleId, UserId};
@@ -174,6 +174,40 @@ pub async fn create<S: Store>(
             Some(me.clone())
         }
     };
+    let org = NewOrg {
+        id,
+        name: req.name,
+        description: req.description,
+        state: OrgState::Approved,
+        owner,
+    };
+    insert(ctx, plan, org).await
+}
+
+/// An organization to plan: ID, name, description, state and first owner.
+#[derive(Debug)]
+pub(super) struct NewOrg {
+    pub id: OrgId,
+    pub name: String,
+    pub description: String,
+    pub state: OrgState,
+    pub owner: Option<UserId>,
+}
+
+/// Plans a new organization after its creator was authorized: the owner
+/// must be a user, the ID free.
+pub(super) async fn insert<S: Store>(
+    ctx: &Ctx<'_, S>,
+    plan: &mut Plan,
+    new: NewOrg,
+) -> Result<Organization, AdminError> {
+    let NewOrg {
+        id,
+        name,
+        description,
+        state,
+        owner,
+    } = new;
     if let Some(o) = &owner {
         let user: Option<User> = read(ctx.store, &keys::user(ctx.tenant, o)).await?;
         if user.is_none_or(|u| u.deleted_at.is_some()) {
@@ -187,9 +221,9 @@ pub async fn create<S: Store>(
     let now = ctx.timestamp();
     let org = Organization {
         id: id.clone(),
-        name: req.name,
-        description: req.description,
-        state: OrgState::Approved,
+        name,
+        description,
+        state,
         created_at: now.clone(),
         updated_at: now.clone(),
         deleted_at: None,
@@ -225,7 +259,7 @@ pub async fn load<S: Store>(ctx: &Ctx<'_, S>, id: &OrgId) -> Result<Organization
 pub async fn get<S: Store>(ctx: &Ctx<'_, S>, id: &OrgId) -> Result<Organization, AdminError> {
     let org = load(ctx, id).await?;
     Subject::require(
-        rights_on_org(ctx, id).await?,
+        rights_on_loaded(ctx, &org).await?,
         RightSet::of(&[Right::OrganizationInfo]),
     )?;
     Ok(org)
@@ -339,7 +373,7 @@ pub async fn update<S: Store>(
     }
     let mut org = load(ctx, id).await?;
     Subject::require(
-        rights_on_org(ctx, id).await?,
+        rights_on_loaded(ctx, &org).await?,
         RightSet::of(&[Right::OrganizationSettingsBasic]),
     )?;
     if let Some(name) = req.name {
@@ -363,7 +397,7 @@ pub async fn delete<S: Store>(
 ) -> Result<Organization, AdminError> {
     let mut org = load(ctx, id).await?;
     Subject::require(
-        rights_on_org(ctx, id).await?,
+        rights_on_loaded(ctx, &org).await?,
         RightSet::of(&[Right::OrganizationDelete]),
     )?;
     let now = ctx.timestamp();

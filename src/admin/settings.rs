@@ -1,6 +1,6 @@
 //! Tenant settings (`GET, PUT /api/v1/admin/settings`): organization
-//! self-registration and auto-approval (used by the flows), token and
-//! invitation lifetimes. Any signed-in user of the tenant reads them (an
+//! self-registration and auto-approval, token and invitation lifetimes,
+//! the window in which deleted users and organizations can be restored. Any signed-in user of the tenant reads them (an
 //! interface needs to know whether to offer self-registration); tenant admins
 //! change them.
 
@@ -19,24 +19,35 @@ use crate::store::{keys, Store};
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Settings {
     /// Whether approved users may register organizations.
-    pub org_self_registration: bool,
+    #[serde(alias = "org_self_registration")]
+    pub org_registration_enabled: bool,
     /// Whether self-registered organizations are approved without a tenant admin.
-    pub auto_approve: bool,
+    #[serde(alias = "auto_approve")]
+    pub org_registration_auto_approve: bool,
     /// Access token lifetime, seconds (60 to 86,400).
     #[cfg_attr(feature = "openapi", schemars(range(min = 60, max = 86_400)))]
     pub token_ttl_seconds: u32,
     /// Invitation lifetime, hours (1 to 720).
     #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = 720)))]
     pub invitation_ttl_hours: u32,
+    /// How long a deleted user or organization can be restored, hours (1 to 720).
+    #[serde(default = "default_restore_window")]
+    #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = 720)))]
+    pub restore_window_hours: u32,
+}
+
+fn default_restore_window() -> u32 {
+    24
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            org_self_registration: false,
-            auto_approve: false,
+            org_registration_enabled: false,
+            org_registration_auto_approve: false,
             token_ttl_seconds: 900,
             invitation_ttl_hours: 7 * 24,
+            restore_window_hours: default_restore_window(),
         }
     }
 }
@@ -53,7 +64,7 @@ pub struct SettingsPatch {
         deserialize_with = "crate::model::present::present"
     )]
     #[cfg_attr(feature = "openapi", schemars(with = "bool"))]
-    pub org_self_registration: Option<bool>,
+    pub org_registration_enabled: Option<bool>,
     /// See [`Settings`].
     #[serde(
         default,
@@ -61,7 +72,7 @@ pub struct SettingsPatch {
         deserialize_with = "crate::model::present::present"
     )]
     #[cfg_attr(feature = "openapi", schemars(with = "bool"))]
-    pub auto_approve: Option<bool>,
+    pub org_registration_auto_approve: Option<bool>,
     /// See [`Settings`].
     #[serde(
         default,
@@ -80,6 +91,15 @@ pub struct SettingsPatch {
     #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = 720)))]
     #[cfg_attr(feature = "openapi", schemars(with = "u32"))]
     pub invitation_ttl_hours: Option<u32>,
+    /// See [`Settings`].
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::present::present"
+    )]
+    #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = 720)))]
+    #[cfg_attr(feature = "openapi", schemars(with = "u32"))]
+    pub restore_window_hours: Option<u32>,
 }
 
 /// The tenant's settings (defaults where never set).
@@ -114,11 +134,17 @@ pub async fn update<S: Store>(
         }
         s.invitation_ttl_hours = v;
     }
-    if let Some(v) = patch.org_self_registration {
-        s.org_self_registration = v;
+    if let Some(v) = patch.restore_window_hours {
+        if !(1..=720).contains(&v) {
+            return Err(AdminError::invalid("`restore_window_hours` is 1 to 720"));
+        }
+        s.restore_window_hours = v;
     }
-    if let Some(v) = patch.auto_approve {
-        s.auto_approve = v;
+    if let Some(v) = patch.org_registration_enabled {
+        s.org_registration_enabled = v;
+    }
+    if let Some(v) = patch.org_registration_auto_approve {
+        s.org_registration_auto_approve = v;
     }
     plan.put_json(keys::settings(ctx.tenant), &s, None);
     Ok(s)

@@ -2,7 +2,7 @@
 //! one path for the admin API, the proxy and the gateway plugins.
 //!
 //! - [`credential`]: which credential a request carries, two refused;
-//! - [`authenticate`]: the authenticator (verify, then resolve from facts);
+//! - [`authenticate`](mod@authenticate): the authenticator (verify, then resolve from facts);
 //! - [`caller`]: who is calling;
 //! - [`denial`]: refusals and the one place that renders `WWW-Authenticate`;
 //! - [`secret`]: secrets whose `Debug` is redacted.

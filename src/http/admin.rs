@@ -9,8 +9,10 @@ use super::table::{Op, Params as PathParams};
 use crate::admin::api_keys::{CreateKey, NewKey, Owner, UpdateKey};
 use crate::admin::command::{Command, Done, Query};
 use crate::admin::entities::{Collaborator, CreateEntity, EntityKind, UpdateEntity, Who};
+use crate::admin::invitations::{NewInvitation, NewTenantInvitation};
 use crate::admin::members::{MemberGrant, NewMember};
 use crate::admin::orgs::{CreateOrg, OrgFilter, UpdateOrg};
+use crate::admin::registration::{Registration as OrgRegistration, Rejection};
 use crate::admin::roles_api::{NewRole, RoleBody};
 use crate::admin::settings::SettingsPatch;
 use crate::admin::users::{CreateUser, UpdateUser, UserFilter};
@@ -18,6 +20,7 @@ use crate::admin::AdminError;
 use crate::auth::Secret;
 use crate::core::ids::{OrgId, RoleId, TenantId, UserId};
 use crate::core::password;
+use crate::model::invitation::{NewToken, Scope};
 
 /// Fields `field_mask` may name, per resource.
 pub const ORG_FIELDS: &[&str] = &[
@@ -132,8 +135,96 @@ pub fn parse(
     match op {
         Op::CreateOrgKey | Op::CreateUserKey => new_key(op, p, req, draw),
         Op::CreateUser => new_user(req, draw),
+        Op::CreateOrgInvitation | Op::CreateTenantInvitation | Op::ResendOrgInvitation => {
+            invitation(op, p, req, draw).map(|c| AdminCall::Write(c, None))
+        }
         _ => Ok(AdminCall::Write(organization_command(op, p, req)?, None)),
     }
+}
+
+fn invitation_id(p: &PathParams) -> Result<String, AdminError> {
+    let id = p.get("invitationId");
+    if crate::model::api_key::is_key_id(id) {
+        Ok(id.to_owned())
+    } else {
+        Err(AdminError::new(
+            404,
+            "invitation_not_found",
+            "no such invitation",
+        ))
+    }
+}
+
+/// A new or resent invitation: its token drawn here.
+fn invitation(
+    op: Op,
+    p: &PathParams,
+    req: &Request,
+    draw: &dyn Draw,
+) -> Result<Command, AdminError> {
+    let (mut id, mut secret) = ([0u8; 10], [0u8; 32]);
+    if !(draw.random(&mut id) && draw.random(&mut secret)) {
+        return Err(no_randomness());
+    }
+    Ok(match op {
+        Op::CreateOrgInvitation => Command::InviteToOrg {
+            org: org(p)?,
+            body: extract::json::<NewInvitation>(req)?,
+            token: NewToken::draw(&id, &secret),
+        },
+        Op::CreateTenantInvitation => Command::InviteToTenant {
+            body: extract::json::<NewTenantInvitation>(req)?,
+            token: NewToken::draw(&id, &secret),
+        },
+        _ => {
+            extract::optional_json::<extract::Empty>(req)?;
+            Command::ResendInvitation {
+                org: org(p)?,
+                token: NewToken::for_id(&invitation_id(p)?, &secret),
+            }
+        }
+    })
+}
+
+/// The flows' writes: registration, approval, restore, purge, revoking invitations.
+fn flow_command(op: Op, p: &PathParams, req: &Request) -> Result<Command, AdminError> {
+    let action = || extract::optional_json::<extract::Empty>(req).map(|_| ());
+    Ok(match op {
+        Op::RegisterOrg => Command::RegisterOrg {
+            body: extract::json::<OrgRegistration>(req)?,
+        },
+        Op::ApproveOrg => {
+            action()?;
+            Command::ApproveOrg { org: org(p)? }
+        }
+        Op::RejectOrg => Command::RejectOrg {
+            org: org(p)?,
+            body: extract::optional_json::<Rejection>(req)?,
+        },
+        Op::RestoreOrg => {
+            action()?;
+            Command::RestoreOrg { org: org(p)? }
+        }
+        Op::PurgeOrg => Command::PurgeOrg { org: org(p)? },
+        Op::RestoreUser => {
+            action()?;
+            Command::RestoreUser {
+                user: user(p, "userId")?,
+            }
+        }
+        Op::PurgeUser => Command::PurgeUser {
+            user: user(p, "userId")?,
+        },
+        Op::RevokeOrgInvitation => Command::RevokeInvitation {
+            scope: Scope::Organization(org(p)?),
+            id: invitation_id(p)?,
+        },
+        Op::RevokeTenantInvitation => Command::RevokeInvitation {
+            scope: Scope::Tenant,
+            id: invitation_id(p)?,
+        },
+        _ => return Err(AdminError::not_found("endpoint")),
+    })
 }
 
 /// Writes on organizations, members and roles; the others further down.
@@ -226,7 +317,7 @@ fn other_command(op: Op, p: &PathParams, req: &Request) -> Result<Command, Admin
             who: Who::from_path(p.get("who"), p.get("collaboratorId"))
                 .map_err(|_| AdminError::not_found("collaborator"))?,
         },
-        _ => return Err(AdminError::not_found("endpoint")),
+        _ => return flow_command(op, p, req),
     })
 }
 
@@ -286,6 +377,21 @@ fn parse_listing(op: Op, p: &PathParams, req: &Request) -> Result<Option<AdminCa
         ),
         Op::ListOrgKeys | Op::ListUserKeys => read(
             Query::ListKeys(owner(op, p)?, Params::parse(&req.query, LIST)?.paging()?),
+            None,
+        ),
+        Op::ListOrgInvitations | Op::ListTenantInvitations => {
+            let scope = if op == Op::ListOrgInvitations {
+                Scope::Organization(org(p)?)
+            } else {
+                Scope::Tenant
+            };
+            read(
+                Query::ListInvitations(scope, Params::parse(&req.query, LIST)?.paging()?),
+                None,
+            )
+        }
+        Op::ListNotifications => read(
+            Query::ListNotifications(Params::parse(&req.query, LIST)?.paging()?),
             None,
         ),
         _ => Ok(None),

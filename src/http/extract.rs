@@ -209,6 +209,21 @@ pub fn json<T: DeserializeOwned>(req: &Request) -> Result<T, AdminError> {
     serde_json::from_value(value).map_err(|e| AdminError::invalid(format!("request body: {e}")))
 }
 
+/// The body as `T` when there is one; `T::default()` when the body is
+/// empty (an action such as approving, whose body is optional).
+pub fn optional_json<T: DeserializeOwned + Default>(req: &Request) -> Result<T, AdminError> {
+    if req.body.is_empty() {
+        return Ok(T::default());
+    }
+    json(req)
+}
+
+/// A body that must hold nothing: absent or `{}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
 /// Keeps only the fields of `mask` (and `id`) of a JSON object.
 pub fn masked(mut value: serde_json::Value, mask: Option<&[String]>) -> serde_json::Value {
     if let (Some(m), serde_json::Value::Object(map)) = (mask, &mut value) {

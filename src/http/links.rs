@@ -26,7 +26,15 @@ const LINKS: &[(&str, &str, &str, &[&str])] = &[
             "orgRights",
             "createOrgKey",
             "listOrgKeys",
+            "createOrgInvitation",
+            "listOrgInvitations",
         ],
+    ),
+    (
+        "registerOrg",
+        "orgId",
+        "/id",
+        &["getOrg", "approveOrg", "rejectOrg", "orgRights"],
     ),
     (
         "createUser",
@@ -38,6 +46,8 @@ const LINKS: &[(&str, &str, &str, &[&str])] = &[
             "deleteUser",
             "createUserKey",
             "listUserKeys",
+            "restoreUser",
+            "purgeUser",
         ],
     ),
     (
@@ -99,6 +109,18 @@ const CHILD_LINKS: &[(&str, &str, &str, &[&str])] = &[
         "keyId",
         "/id",
         &["getUserKey", "updateUserKey", "deleteUserKey"],
+    ),
+    (
+        "createOrgInvitation",
+        "invitationId",
+        "/id",
+        &["revokeOrgInvitation", "resendOrgInvitation"],
+    ),
+    (
+        "createTenantInvitation",
+        "invitationId",
+        "/id",
+        &["revokeTenantInvitation"],
     ),
 ];
 

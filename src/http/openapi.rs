@@ -64,6 +64,8 @@ fn body<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
 const READ: &[u16] = &[400, 401, 403, 404, 500, 503];
 const WRITE: &[u16] = &[400, 401, 403, 404, 409, 413, 415, 500, 503];
 const DELETE: &[u16] = &[400, 401, 403, 404, 409, 500, 503];
+const ACTION: &[u16] = &[400, 401, 403, 404, 409, 413, 415, 500, 503];
+const ACCEPT: &[u16] = &[400, 401, 403, 404, 409, 410, 413, 415, 500, 503];
 const LISTING: &[&str] = &["limit", "page"];
 const FILTERED: &[&str] = &[
     "limit",
@@ -397,7 +399,83 @@ fn doc(op: Op) -> OpDoc {
             c,
         ),
         RemoveCollaborator => d("Remove a collaborator", 204, Ok::Empty, None, &[], c),
+        _ => flow_doc(op),
     }
+}
+
+/// The flows: registration, approval, restore and purge, invitations, the outbox.
+fn flow_doc(op: Op) -> OpDoc {
+    use Op::*;
+    let d = |summary, status, ok, body| OpDoc {
+        summary,
+        status,
+        ok,
+        body,
+        query: &[],
+        auth: Auth::Caller,
+    };
+    let listing = |summary, field, item| OpDoc {
+        query: LISTING,
+        ..d(summary, 200, Ok::Page(field, item), None)
+    };
+    let invitation = Ok::Ref("Invitation");
+    match op {
+        RegisterOrg => d(
+            "Register an organization (when the tenant's settings allow it; pending until approved unless auto-approved)",
+            201,
+            Ok::Ref("Organization"),
+            Some(body::<crate::admin::registration::Registration>),
+        ),
+        ApproveOrg => d("Approve a pending organization (tenant admins)", 200, Ok::Ref("Organization"), None),
+        RejectOrg => d(
+            "Reject a pending organization, with a reason for its owner (tenant admins)",
+            200,
+            Ok::Ref("Organization"),
+            Some(body::<crate::admin::registration::Rejection>),
+        ),
+        RestoreOrg => d("Restore a deleted organization within the restore window (tenant admins)", 200, Ok::Ref("Organization"), None),
+        PurgeOrg => d("Erase an organization with its memberships, keys, grants and invitations; frees the ID (tenant admins)", 204, Ok::Empty, None),
+        RestoreUser => d("Restore a deleted user within the restore window (tenant admins)", 200, Ok::Ref("User"), None),
+        PurgeUser => d("Erase a user with its memberships, keys and grants; frees the ID (tenant admins)", 204, Ok::Empty, None),
+        ListOrgInvitations => listing("Pending and expired invitations", "invitations", "Invitation"),
+        CreateOrgInvitation => d(
+            "Invite an email address with a role (the token goes out in the notification only)",
+            201,
+            invitation,
+            Some(body::<crate::admin::invitations::NewInvitation>),
+        ),
+        RevokeOrgInvitation | RevokeTenantInvitation => d("Revoke an invitation (its token stops working)", 204, Ok::Empty, None),
+        ResendOrgInvitation => d("Send an invitation again: new token, new expiry; the old token stops working", 200, invitation, None),
+        ListTenantInvitations => listing("Pending and expired invitations to register (tenant admins)", "invitations", "Invitation"),
+        CreateTenantInvitation => d(
+            "Invite an email address to register in the tenant (tenant admins)",
+            201,
+            invitation,
+            Some(body::<crate::admin::invitations::NewTenantInvitation>),
+        ),
+        AcceptInvitation => d(
+            "Accept an invitation: signed in, join with the invited role; otherwise register (id, password) and join in one call",
+            200,
+            Ok::Ref("Accepted"),
+            Some(body::<crate::admin::accept::Registration>),
+        ),
+        ListNotifications => listing("The outbox, newest first (tenant admins)", "notifications", "Notification"),
+        _ => d("", 200, Ok::Empty, None),
+    }
+}
+
+/// Operations whose body may be left out (an action, or a signed-in accept).
+fn body_optional(op: Op) -> bool {
+    matches!(op, Op::RejectOrg | Op::AcceptInvitation)
+}
+
+/// Operations without a documented body that can still conflict (409) or
+/// take an optional empty body (413, 415).
+fn action(op: Op) -> bool {
+    matches!(
+        op,
+        Op::ApproveOrg | Op::RestoreOrg | Op::RestoreUser | Op::ResendOrgInvitation
+    )
 }
 
 fn problem() -> Value {
@@ -410,7 +488,8 @@ fn error_phrase(status: u16) -> &'static str {
         401 => "No, malformed or invalid credential (WWW-Authenticate says why)",
         403 => "Missing rights (named in `missing`)",
         404 => "No such resource",
-        409 => "Conflict: ID taken or reserved, last owner, exists",
+        409 => "Conflict: ID taken or reserved, last owner, exists, wrong state",
+        410 => "Gone: the invitation was revoked or expired",
         413 => "Body over 64 KiB",
         415 => "Body not application/json",
         500 => "Server error (misconfiguration)",
@@ -422,6 +501,9 @@ fn path_param(name: &str) -> Value {
     let schema = match name {
         "keyId" => json!({"type": "string", "pattern": super::schema::KEY_ID_PATTERN}),
         "who" => json!({"enum": ["user", "organization"]}),
+        "invitationId" => json!({"type": "string", "pattern": super::schema::KEY_ID_PATTERN}),
+        "token" => json!({"type": "string", "pattern": "^OWI\\.[A-Z2-7]{16}\\.[A-Z2-7]{52}$",
+            "description": "The invitation token from the notification"}),
         _ => {
             json!({"type": "string", "minLength": 2, "maxLength": 36, "pattern": super::schema::ID_PATTERN})
         }
@@ -492,6 +574,8 @@ fn operation(op: Op, path: &str, kind: Option<EntityKind>, g: &mut SchemaGenerat
         return token_operation(params);
     }
     let errors: &[u16] = match (d.auth, d.body.is_some(), d.status) {
+        _ if op == Op::AcceptInvitation => ACCEPT,
+        _ if action(op) => ACTION,
         (Auth::None, _, _) => &[404, 500, 503],
         (_, true, _) => WRITE,
         (_, false, 204) => DELETE,
@@ -515,11 +599,14 @@ fn operation(op: Op, path: &str, kind: Option<EntityKind>, g: &mut SchemaGenerat
     if d.auth == Auth::None {
         o["security"] = json!([]);
     }
+    if op == Op::AcceptInvitation {
+        // Signed in, or not at all (a new person registering).
+        o["security"] = json!([{}, {"bearer": []}]);
+    }
     if let Some(f) = d.body {
         let mut schema = f(g).to_value();
         narrow_rights(op, kind, &mut schema);
-        o["requestBody"] =
-            json!({"required": true, "content": {"application/json": {"schema": schema}}});
+        o["requestBody"] = json!({"required": !body_optional(op), "content": {"application/json": {"schema": schema}}});
     }
     o
 }
@@ -604,6 +691,7 @@ fn expand(e: &Endpoint) -> Vec<(String, Option<EntityKind>)> {
 }
 
 fn components(response: &mut SchemaGenerator) -> Map<String, Value> {
+    use crate::admin::accept::Accepted;
     use crate::admin::account::MyMembership;
     use crate::admin::api_keys::CreatedKey;
     use crate::admin::auth::{OAuthError, TokenResponse};
@@ -614,7 +702,9 @@ fn components(response: &mut SchemaGenerator) -> Map<String, Value> {
     use crate::core::problem::Problem;
     use crate::model::api_key::ApiKeyView;
     use crate::model::entity::Entity;
+    use crate::model::invitation::InvitationView;
     use crate::model::records::{Organization, User};
+    use crate::notify::record::Notification;
     let mut out = Map::new();
     let mut put = |name: &str, s: Schema| {
         out.insert(name.to_owned(), s.to_value());
@@ -633,6 +723,9 @@ fn components(response: &mut SchemaGenerator) -> Map<String, Value> {
     put("TokenResponse", response.subschema_for::<TokenResponse>());
     put("OAuthError", response.subschema_for::<OAuthError>());
     put("Problem", response.subschema_for::<Problem>());
+    put("Invitation", response.subschema_for::<InvitationView>());
+    put("Accepted", response.subschema_for::<Accepted>());
+    put("Notification", response.subschema_for::<Notification>());
     out
 }
 

@@ -4,7 +4,7 @@
 //! Reads run here against the store the adapter hands in (Workers KV at the
 //! edge). Writes go through a [`Writer`]: [`Local`] plans and commits on the
 //! same store (native tests, tools); the worker's writer sends them to the
-//! tenant's single writer, which runs [`write`] against its own storage.
+//! tenant's single writer, which runs [`write`](fn@write) against its own storage.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +13,7 @@ use super::extract;
 use super::message::{Method, Request, Response};
 use super::oauth;
 use super::table::{resolve, Op, Params, Resolved};
+use crate::admin::accept::Registration;
 use crate::admin::command::{self, Command, Done};
 use crate::admin::tenants::CreateTenant;
 use crate::admin::{AdminError, Ctx};
@@ -69,6 +70,11 @@ pub enum Authority {
         /// `X-API-Key`.
         api_key: Option<Secret>,
     },
+    /// No credential: a new person accepting an invitation, whose token is
+    /// the authority.
+    Anonymous,
+    /// The platform itself (the notification queue's consumer).
+    Internal,
 }
 
 /// A write on its way to the tenant's writer.
@@ -102,14 +108,30 @@ pub async fn write<S: Store>(
     w: WriteRequest,
 ) -> Result<(Done, Plan), AdminError> {
     let caller = match (&w.authority, &w.command) {
-        (Authority::Operator, Command::CreateTenant { .. }) => None,
+        (Authority::Operator, Command::CreateTenant { .. })
+        | (Authority::Internal, Command::MarkUndelivered { .. })
+        | (
+            Authority::Anonymous,
+            Command::AcceptInvitation {
+                register: Some(_), ..
+            },
+        ) => None,
         (
             Authority::Credential {
                 authorization,
                 api_key,
             },
             c,
-        ) if !matches!(c, Command::CreateTenant { .. }) => {
+        ) if !matches!(
+            c,
+            Command::CreateTenant { .. }
+                | Command::MarkUndelivered { .. }
+                | Command::AcceptInvitation {
+                    register: Some(_),
+                    ..
+                }
+        ) =>
+        {
             let credential = credential(
                 authorization.as_ref().map(Secret::expose),
                 api_key.as_ref().map(Secret::expose),
@@ -122,7 +144,7 @@ pub async fn write<S: Store>(
             return Err(AdminError::new(
                 403,
                 "insufficient_rights",
-                "tenants are created by the operator",
+                "this operation is not the caller's to run",
             ))
         }
     };
@@ -192,6 +214,9 @@ async fn route<S: Store, W: Writer>(
             Response::json(200, &d.public.to_jwks()).with("cache-control", "public, max-age=300")
         }
         Op::CreateTenant => create_tenant(writer, d, req).await,
+        Op::AcceptInvitation => accept_invitation(writer, d, params, req)
+            .await
+            .unwrap_or_else(|e| Response::error(&e)),
         Op::Metrics => metrics(d, req),
         Op::Token | Op::Discovery => {
             let tenant = match admin::tenant(params) {
@@ -298,6 +323,47 @@ async fn create_tenant<W: Writer>(writer: &W, d: &Deployment<'_>, req: &Request)
         Ok(done) => admin::render(done, None, None),
         Err(e) => Response::error(&e),
     }
+}
+
+/// `POST /t/{tenant}/api/v1/invitations/{token}/accept`: signed in, the
+/// body is empty (or `{}`); otherwise it registers the new user, whose
+/// password is checked and hashed here.
+async fn accept_invitation<W: Writer>(
+    writer: &W,
+    d: &Deployment<'_>,
+    params: &Params,
+    req: &Request,
+) -> Result<Response, AdminError> {
+    let tenant = admin::tenant(params)?;
+    let token = Secret::new(params.get("token"));
+    let signed_in = req.authorization.is_some() || req.api_key.is_some();
+    let (authority, register, password_hash) = if signed_in {
+        extract::optional_json::<extract::Empty>(req)?;
+        let authority = Authority::Credential {
+            authorization: req.authorization.clone().map(Secret::new),
+            api_key: req.api_key.clone().map(Secret::new),
+        };
+        (authority, None, None)
+    } else {
+        let mut body = extract::json::<Registration>(req)?;
+        let password = body.password.take().ok_or_else(|| {
+            AdminError::invalid("`password` is required to register (or sign in and accept)")
+        })?;
+        crate::core::password::check_policy(password.expose())
+            .map_err(|_| AdminError::invalid("`password` has 8 to 1024 characters"))?;
+        let hash = admin::hash(password.expose(), d.draw)?;
+        (Authority::Anonymous, Some(body), Some(hash))
+    };
+    let w = WriteRequest {
+        tenant,
+        authority,
+        command: Command::AcceptInvitation {
+            token,
+            register,
+            password_hash,
+        },
+    };
+    Ok(admin::render(writer.write(w).await?, None, None))
 }
 
 /// `GET /api/v1/metrics`: this isolate's counters, for the operator.

@@ -6,6 +6,7 @@ pub mod api_key;
 pub mod entity;
 pub mod epochs;
 pub mod facts;
+pub mod invitation;
 pub mod present;
 pub mod records;
 pub mod text;

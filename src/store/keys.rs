@@ -19,6 +19,10 @@
 //! | `t/<t>/k/<key id>` | API key (rights, owner, SHA-256 of the secret) | a presented key: one get |
 //! | `t/<t>/ko/<organization or user>/<owner>/<key id>` | empty | an owner's keys (listing) |
 //! | `t/<t>/rv/<u or o>/<id>` | revocation epoch (Unix seconds), also as metadata; expires after the longest token lifetime | tokens issued before it stop passing: the whole tenant's epochs in one listing |
+//! | `t/<t>/iv/<invitation id>` | invitation (scope, email, role, state, expiry, SHA-256 of the token's secret); expires 30 days after the invitation | a presented invitation token: one get |
+//! | `t/<t>/oi/<org>/<invitation id>` | empty; same lifetime | an organization's invitations (listing) |
+//! | `t/<t>/ti/<invitation id>` | empty; same lifetime | the tenant's invitations (listing) |
+//! | `t/<t>/n/<notification id>` | notification (kind, recipients, data; never a token); expires after 30 days | the outbox, oldest first (listing) |
 //!
 //! Written in an order that never grants more than intended when a write
 //! sequence stops half-way: see docs/store.md.
@@ -46,6 +50,26 @@ pub fn writer_only(key: &str) -> bool {
     key.strip_prefix("t/")
         .and_then(|rest| rest.split_once('/'))
         .is_some_and(|(_, rest)| rest.starts_with("id/"))
+}
+
+/// An invitation.
+pub fn invitation(t: &TenantId, id: &str) -> String {
+    format!("t/{t}/iv/{id}")
+}
+
+/// Prefix of an organization's invitation index.
+pub fn org_invitations(t: &TenantId, o: &OrgId) -> String {
+    format!("t/{t}/oi/{o}/")
+}
+
+/// Prefix of the tenant's invitation index.
+pub fn tenant_invitations(t: &TenantId) -> String {
+    format!("t/{t}/ti/")
+}
+
+/// Prefix of the outbox.
+pub fn notifications(t: &TenantId) -> String {
+    format!("t/{t}/n/")
 }
 
 /// The namespace entry of a user or organization ID.

@@ -22,6 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
+use crate::notify::message::Notice;
 
 /// How a write can change what the store grants, whatever the other
 /// records hold: what lets the KV mirror apply several at once.
@@ -116,11 +117,12 @@ pub fn runs<'a>(writes: impl IntoIterator<Item = &'a Write>, max: usize) -> Vec<
     out
 }
 
-/// An ordered list of writes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+/// An ordered list of writes, and the notifications to deliver once they
+/// are committed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     writes: Vec<Write>,
+    notices: Vec<Notice>,
 }
 
 impl Plan {
@@ -216,9 +218,38 @@ impl Plan {
         self.writes.push(Write::Delete { key: key.into() });
     }
 
-    /// Appends another plan's writes.
+    /// Puts a new record that expires after `ttl_secs` ([`Effect::Widens`]).
+    pub fn create_expiring(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+        metadata: Option<String>,
+        ttl_secs: u64,
+    ) {
+        self.push_put(
+            Effect::Widens,
+            key.into(),
+            value.into(),
+            metadata,
+            Some(ttl_secs),
+        );
+    }
+
+    /// A notification to deliver once the plan is committed (its outbox
+    /// record is one of the writes).
+    pub fn notify(&mut self, notice: Notice) {
+        self.notices.push(notice);
+    }
+
+    /// The notifications, in order.
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
+    }
+
+    /// Appends another plan's writes and notifications.
     pub fn extend(&mut self, other: Plan) {
         self.writes.extend(other.writes);
+        self.notices.extend(other.notices);
     }
 
     /// The writes, in order.
@@ -240,6 +271,7 @@ impl Plan {
     pub fn prefix(&self, n: usize) -> Plan {
         Plan {
             writes: self.writes.iter().take(n).cloned().collect(),
+            notices: Vec::new(),
         }
     }
 }
@@ -248,6 +280,7 @@ impl FromIterator<Write> for Plan {
     fn from_iter<I: IntoIterator<Item = Write>>(iter: I) -> Plan {
         Plan {
             writes: iter.into_iter().collect(),
+            notices: Vec::new(),
         }
     }
 }
@@ -338,12 +371,12 @@ mod tests {
         let mut p = Plan::new();
         p.create("k", "v", None);
         p.put("k2", "v", None);
-        let text = serde_json::to_string(&p).unwrap_or_default();
+        let text = serde_json::to_string(p.writes()).unwrap_or_default();
         assert_eq!(
             text,
             r#"[{"op":"put","key":"k","value":"v","effect":"widens"},{"op":"put","key":"k2","value":"v"}]"#
         );
-        let back: Plan = serde_json::from_str(&text).unwrap_or_default();
-        assert_eq!(back, p);
+        let back: Vec<Write> = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(back, p.writes());
     }
 }
