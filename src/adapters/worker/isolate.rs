@@ -15,6 +15,8 @@ use crate::core::token::keys::SigningKeys;
 use crate::core::token::KeySet;
 use crate::proxy::{Gate, ProxyConfig};
 
+use super::notify::NotifyConfig;
+
 /// The isolate's state.
 #[derive(Debug)]
 pub struct Isolate {
@@ -37,8 +39,20 @@ pub struct Isolate {
     /// `ORGWARDEN_WRITES = "kv-only"`: admin writes bypass the tenant's
     /// Durable Object (no single writer; the benchmarks' baseline).
     pub kv_only_writes: bool,
+    /// Notifications: email, webhook, templates, retries.
+    pub notify: NotifyConfig,
+    /// `ORGWARDEN_TEST_CLOCK_OFFSET_MS`: a test hook moving this isolate's
+    /// clock (expiry, restore windows); never set in a deployment.
+    pub clock_offset_ms: i64,
     /// A random name, so that scrapes of per-isolate metrics tell isolates apart.
     pub id: String,
+}
+
+impl Isolate {
+    /// Now, Unix milliseconds, as this deployment's clock reads it.
+    pub fn now_ms(&self) -> i64 {
+        (js_sys::Date::now() as i64).saturating_add(self.clock_offset_ms)
+    }
 }
 
 thread_local! {
@@ -135,6 +149,10 @@ fn build(env: &Env) -> Result<Isolate, Problem> {
             .map(|v| Secret::new(v.to_string())),
         password_iterations,
         kv_only_writes: var(env, "ORGWARDEN_WRITES").as_deref() == Some("kv-only"),
+        notify: NotifyConfig::from_env(env),
+        clock_offset_ms: var(env, "ORGWARDEN_TEST_CLOCK_OFFSET_MS")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
         id,
     })
 }

@@ -13,8 +13,10 @@
 //! without the single writer's guarantees (the benchmarks' baseline).
 
 mod body;
+mod deliver;
 mod isolate;
 mod kv;
+mod notify;
 mod proxy;
 mod sql;
 mod tenant;
@@ -140,7 +142,7 @@ async fn own(
     };
     let mut waited = false;
     let answer = loop {
-        let now_ms = js_sys::Date::now() as i64;
+        let now_ms = iso.now_ms();
         let d = Deployment {
             base_url: &iso.base_url,
             signing: &iso.signing,

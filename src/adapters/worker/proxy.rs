@@ -101,7 +101,13 @@ pub async fn handle(
         authorization: authorization.as_deref(),
         api_key: api_key.as_deref(),
     };
-    let decision = gate.authorize(&facts, &request, started as i64).await;
+    let decision = gate
+        .authorize(
+            &facts,
+            &request,
+            (started as i64).saturating_add(iso.clock_offset_ms),
+        )
+        .await;
     let timing = gate.config().debug.then(|| Timing {
         decision: &decision,
         decide_ms: now_ms() - started,

@@ -5,7 +5,10 @@
 //!   shape, so the same planner reads them through [`Store`];
 //! - `mirror(seq, write)`: every committed write, in commit order, until it
 //!   is mirrored to Workers KV;
-//! - `meta(name, value)`: whether the tenant was copied in from KV.
+//! - `meta(name, value)`: whether the tenant was copied in from KV;
+//! - `outgoing(seq, notice)`: committed notifications until they are on
+//!   the notification queue (an invitation's token waits here, and only
+//!   here, for the moment between the commit and the queue).
 //!
 //! `exec` is synchronous: the store's futures are ready at once, so planning
 //! against it never yields to another request, and a plan is committed in
@@ -16,6 +19,7 @@ use worker::{SqlStorage, SqlStorageValue, Storage};
 
 use super::transaction::transaction_sync;
 
+use crate::notify::message::Notice;
 use crate::store::plan::{Plan, Write};
 use crate::store::{keys, ListPage, Listed, Store, StoreError, LIST_LIMIT};
 
@@ -23,6 +27,7 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, metadata TEXT, expires_at INTEGER)",
     "CREATE TABLE IF NOT EXISTS mirror (seq INTEGER PRIMARY KEY AUTOINCREMENT, write TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS outgoing (seq INTEGER PRIMARY KEY AUTOINCREMENT, notice TEXT NOT NULL)",
 ];
 
 pub(super) fn err(e: impl core::fmt::Display) -> StoreError {
@@ -124,6 +129,15 @@ impl SqlStore {
                         .map_err(err)?;
                 }
             }
+            for n in plan.notices() {
+                let text = serde_json::to_string(n).map_err(err)?;
+                this.sql
+                    .exec(
+                        "INSERT INTO outgoing (notice) VALUES (?)",
+                        vec![text.into()],
+                    )
+                    .map_err(err)?;
+            }
             let rows: Vec<SeqRow> = this
                 .sql
                 .exec("SELECT COALESCE(MAX(seq), 0) AS seq FROM mirror", None)
@@ -171,6 +185,29 @@ impl SqlStore {
         Ok(rows.is_empty())
     }
 
+    /// The oldest `limit` notifications not yet on the queue.
+    pub fn outgoing(&self, limit: usize) -> Result<Vec<(i64, Notice)>, StoreError> {
+        let rows: Vec<OutgoingRow> = self
+            .sql
+            .exec(
+                "SELECT seq, notice FROM outgoing ORDER BY seq LIMIT ?",
+                vec![SqlStorageValue::Integer(i64::try_from(limit).unwrap_or(1))],
+            )
+            .and_then(|c| c.to_array())
+            .map_err(err)?;
+        rows.into_iter()
+            .map(|r| Ok((r.seq as i64, serde_json::from_str(&r.notice).map_err(err)?)))
+            .collect()
+    }
+
+    /// Marks notification `seq` as queued.
+    pub fn queued_notice(&self, seq: i64) -> Result<(), StoreError> {
+        self.sql
+            .exec("DELETE FROM outgoing WHERE seq = ?", vec![seq.into()])
+            .map_err(err)?;
+        Ok(())
+    }
+
     /// A meta value.
     pub fn meta(&self, name: &str) -> Result<Option<String>, StoreError> {
         let rows: Vec<ValueRow> = self
@@ -191,6 +228,12 @@ impl SqlStore {
             .map_err(err)?;
         Ok(())
     }
+}
+
+#[derive(Deserialize)]
+struct OutgoingRow {
+    seq: f64,
+    notice: String,
 }
 
 #[derive(Deserialize)]

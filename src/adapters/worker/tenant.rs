@@ -23,6 +23,7 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 
 use super::isolate;
 use super::kv::Kv;
+use super::notify;
 use super::sql::SqlStore;
 use crate::admin::AdminError;
 use crate::http::{self, WriteRequest};
@@ -53,8 +54,12 @@ pub struct TenantWriter {
     injected: Cell<u32>,
 }
 
-fn now_ms() -> i64 {
-    js_sys::Date::now() as i64
+impl TenantWriter {
+    /// Now, as the deployment's clock reads it (the isolate's test offset
+    /// included).
+    fn now_ms(&self) -> i64 {
+        isolate::get(&self.env).map_or(js_sys::Date::now() as i64, |i| i.now_ms())
+    }
 }
 
 impl DurableObject for TenantWriter {
@@ -95,7 +100,7 @@ impl DurableObject for TenantWriter {
             }
         };
         // Plan and commit: no await that yields between them.
-        let planned = http::write(&store, &iso.auth, now_ms(), w).await;
+        let planned = http::write(&store, &iso.auth, iso.now_ms(), w).await;
         let (done, plan) = match planned {
             Ok(p) => p,
             Err(e) => return answer(Err(e)),
@@ -105,12 +110,16 @@ impl DurableObject for TenantWriter {
             Err(e) => return answer(Err(AdminError::from(e))),
         };
         self.mirror_upto(&store, last).await;
+        if !plan.notices().is_empty() {
+            self.dispatch(&store).await;
+        }
         answer(Ok(done))
     }
 
     async fn alarm(&self) -> Result<Response> {
         let store = self.store()?;
         self.mirror_upto(&store, i64::MAX).await;
+        self.dispatch(&store).await;
         Response::ok("")
     }
 }
@@ -123,7 +132,7 @@ fn answer(r: std::result::Result<crate::admin::command::Done, AdminError>) -> Re
 
 impl TenantWriter {
     fn store(&self) -> Result<SqlStore> {
-        let store = SqlStore::new(self.state.storage().sql(), now_ms().div_euclid(1000));
+        let store = SqlStore::new(self.state.storage().sql(), self.now_ms().div_euclid(1000));
         if !self.tables.get() {
             store
                 .create_tables()
@@ -157,11 +166,11 @@ impl TenantWriter {
             let copy = copy_of(
                 &Kv::new(&self.env),
                 &prefix,
-                now_ms().div_euclid(1000).unsigned_abs(),
+                self.now_ms().div_euclid(1000).unsigned_abs(),
             )
             .await?;
             store.commit(&self.state.storage(), &copy, false)?;
-            store.set_meta("migrated", &now_ms().to_string())?;
+            store.set_meta("migrated", &self.now_ms().to_string())?;
             store.set_meta("tenant", tenant)
         }
         .await;
@@ -228,6 +237,25 @@ impl TenantWriter {
             return false;
         }
         apply(kv, write).await.is_ok()
+    }
+
+    /// Hands committed notifications to the queue, oldest first; one that
+    /// the queue refuses stays for the alarm.
+    async fn dispatch(&self, store: &SqlStore) {
+        let Ok(iso) = isolate::get(&self.env) else {
+            return;
+        };
+        let Ok(waiting) = store.outgoing(MIRROR_BATCH) else {
+            return;
+        };
+        for (seq, notice) in waiting {
+            let sent = notify::dispatch(&self.env, &iso.notify, &notice).await;
+            if let Err(why) = sent.and_then(|()| store.queued_notice(seq).map_err(|e| e.0)) {
+                log::warn!("notification {seq} not queued ({why}); retrying later");
+                self.retry_later().await;
+                return;
+            }
+        }
     }
 
     async fn retry_later(&self) {
