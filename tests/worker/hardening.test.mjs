@@ -134,17 +134,36 @@ test('the origin receives exactly the canonical path the rules read', async () =
   }
 });
 
-/** Sends a chunked body that never ends: only a reader that stops at the limit answers. */
+/**
+ * Sends a chunked body that never ends: only a reader that stops at the limit
+ * answers. The server closes the connection after answering while bytes are
+ * still coming, so the client may see a reset right after the status line:
+ * the status is kept, and the problem document when it arrived whole.
+ */
 function endlessChunkedPost(path, contentType) {
   return new Promise((resolve, reject) => {
     mf.ready.then((base) => {
       const u = new URL(base);
+      let status = null;
+      let text = '';
+      const finish = () => {
+        clearInterval(timer);
+        req.destroy();
+        let body = null;
+        try { body = JSON.parse(text); } catch { /* cut short by the reset */ }
+        if (status === null) reject(new Error(`${path}: no answer`)); else resolve({ status, body });
+      };
       const req = http.request({ host: u.hostname, port: u.port, method: 'POST', path, headers: { 'content-type': contentType, authorization: `Bearer ${tokens.root}`, 'transfer-encoding': 'chunked' } }, (res) => {
-        let text = '';
+        status = res.statusCode;
+        clearInterval(timer);
         res.on('data', (c) => { text += c; });
-        res.on('end', () => { clearInterval(timer); req.destroy(); resolve({ status: res.statusCode, body: JSON.parse(text) }); });
+        res.on('end', finish);
+        res.on('error', finish);
+        res.on('aborted', finish);
       });
-      req.on('error', (e) => { clearInterval(timer); if (e.code !== 'ECONNRESET' && e.code !== 'EPIPE') reject(e); });
+      req.on('error', (e) => {
+        if (e.code === 'ECONNRESET' || e.code === 'EPIPE') finish(); else { clearInterval(timer); reject(e); }
+      });
       const chunk = Buffer.alloc(16 * 1024, 0x61);
       let sent = 0;
       const timer = setInterval(() => {
@@ -161,7 +180,7 @@ test('bodies are limited while they are read: an endless chunked body gets 413 a
     const started = Date.now();
     const r = await endlessChunkedPost(path, type);
     assert.equal(r.status, 413, `${path}: ${JSON.stringify(r.body)}`);
-    assert.equal(r.body.code, 'body_too_large');
+    if (r.body) assert.equal(r.body.code, 'body_too_large');
     assert.ok(Date.now() - started < 5000, `${path}: answered while the body was still coming`);
   }
   // Nothing was created.

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { generateKeyPairSync, createHash, createPrivateKey, sign as edSign, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { Miniflare } from 'miniflare';
+import { Miniflare, Log, LogLevel } from 'miniflare';
 import { check } from './openapi.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,9 +28,69 @@ export function thumbprint(jwk) {
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
+/**
+ * Emails the worker sent through its `send_email` binding, as Miniflare's
+ * local simulation reports them (a log line naming From, To, Subject and the
+ * files holding the bodies): {from, to, subject, text, html}.
+ */
+class EmailLog extends Log {
+  constructor() {
+    // WARN: at INFO Miniflare also logs every request, reading each body to
+    // its end first (an endless upload would never be answered). The email
+    // lines still arrive here: the loopback logs them by level.
+    super(LogLevel.WARN);
+    this.sent = [];
+    this.waiters = [];
+  }
+
+  logWithLevel(level, message) {
+    if (message.includes('send_email binding called with MessageBuilder')) {
+      // eslint-disable-next-line no-control-regex
+      const plain = message.replace(/\x1b\[[0-9;]*m/g, '');
+      const field = (name) => new RegExp(`^${name}: (.*)$`, 'm').exec(plain)?.[1];
+      const text = field('Text');
+      const html = field('HTML');
+      this.sent.push({
+        from: field('From'),
+        to: field('To'),
+        subject: field('Subject'),
+        text: text ? readFileSync(text, 'utf8') : undefined,
+        html: html ? readFileSync(html, 'utf8') : undefined,
+      });
+      for (const w of this.waiters.splice(0)) w();
+      return;
+    }
+    if (level <= LogLevel.WARN || process.env.WORKER_LOG) super.logWithLevel(level, message);
+  }
+
+  /** Resolves once `count` emails were sent, or rejects after `ms`. */
+  async waitFor(count, ms = 10_000) {
+    const end = Date.now() + ms;
+    while (this.sent.length < count) {
+      if (Date.now() > end) throw new Error(`${this.sent.length} of ${count} emails after ${ms} ms`);
+      await new Promise((r) => { this.waiters.push(r); setTimeout(r, 50); });
+    }
+    return this.sent;
+  }
+}
+
+/** The queues and the email binding wrangler.toml declares, for Miniflare. */
+export const NOTIFY_OPTIONS = {
+  queueProducers: { NOTIFICATIONS: { queueName: 'orgwarden-notifications' } },
+  queueConsumers: {
+    'orgwarden-notifications': { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 8, deadLetterQueue: 'orgwarden-notifications-dead' },
+    'orgwarden-notifications-dead': { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 8 },
+  },
+  email: { send_email: [{ name: 'SEND_EMAIL' }] },
+};
+
 /** A Miniflare instance running the worker; `bindings` override the defaults. */
-export async function startWorker({ bindings = {}, kvPersist = false, durableObjectsPersist = false, validate = true } = {}) {
+export async function startWorker({ bindings = {}, kvPersist = false, durableObjectsPersist = false, validate = true, notify = {} } = {}) {
+  const emails = new EmailLog();
   const mf = new Miniflare({
+    log: emails,
+    ...NOTIFY_OPTIONS,
+    ...notify,
     modules: true,
     scriptPath: path.join(root, 'build/index.js'),
     modulesRoot: path.join(root, 'build'),
@@ -40,10 +100,11 @@ export async function startWorker({ bindings = {}, kvPersist = false, durableObj
     kvPersist,
     durableObjects: { TENANTS: { className: 'TenantWriter', useSQLite: true } },
     durableObjectsPersist,
-    bindings: { PUBLIC_BASE_URL: 'http://127.0.0.1:8787', ...bindings },
+    bindings: { PUBLIC_BASE_URL: 'http://127.0.0.1:8787', NOTIFY_FROM: 'noreply@orgwarden.example', ...bindings },
     host: '127.0.0.1',
   });
   await mf.ready;
+  mf.emails = emails;
   if (!validate) return mf;
   // Every answer is held to docs/openapi.json.
   const dispatch = mf.dispatchFetch.bind(mf);

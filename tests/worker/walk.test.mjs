@@ -92,6 +92,22 @@ test('the new-user walk: tenant, sign-in, organization, member, member token', a
   assert.equal(aliceClaims.orgs.platform.role, 'owner');
 });
 
+test('the walk, step 6: an invitation by email, accepted by a new person in one call', async () => {
+  const alice = (await signIn('alice', 'alice-password-1')).body.access_token;
+  const invited = await fetchJson('POST', '/t/acme/api/v1/admin/organizations/platform/invitations', {
+    bearer: alice, body: { email: 'carol@example.com', role: 'member', first_name: 'Carol' },
+  });
+  assert.equal(invited.status, 201, JSON.stringify(invited.body));
+  // What `wrangler dev` logs as the email, and the link in its text.
+  const [mail] = await mf.emails.waitFor(1);
+  assert.equal(mail.to, 'carol@example.com');
+  const token = /OWI\.[A-Z2-7]{16}\.[A-Z2-7]{52}/.exec(mail.text)[0];
+  const accepted = await fetchJson('POST', `/t/acme/api/v1/invitations/${token}/accept`, { body: { id: 'carol', password: 'carol-password-1' } });
+  assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+  const carol = claimsOf((await signIn('carol', 'carol-password-1')).body.access_token);
+  assert.deepEqual(carol.orgs.platform, { role: 'member' });
+});
+
 test('tenant creation needs the operator key and refuses duplicates', async () => {
   const body = { id: 'beta', name: 'Beta', admin: { id: 'boss', email: 'boss@beta.example', password: 'long enough pw' } };
   assert.equal((await fetchJson('POST', '/api/v1/tenants', { body })).status, 401);
@@ -260,13 +276,13 @@ test('settings: anyone signed in reads them, tenant admins change them, sign-in 
   const root = (await signIn('root', 'correct horse battery')).body.access_token;
   const bob = (await signIn('bob', 'bob-password-1')).body.access_token;
   const read = await fetchJson('GET', '/t/acme/api/v1/admin/settings', { bearer: bob });
-  assert.deepEqual(read.body, { org_self_registration: false, auto_approve: false, token_ttl_seconds: 900, invitation_ttl_hours: 168 });
-  assert.equal((await fetchJson('PUT', '/t/acme/api/v1/admin/settings', { bearer: bob, body: { auto_approve: true } })).status, 403);
+  assert.deepEqual(read.body, { org_registration_enabled: false, org_registration_auto_approve: false, token_ttl_seconds: 900, invitation_ttl_hours: 168, restore_window_hours: 24 });
+  assert.equal((await fetchJson('PUT', '/t/acme/api/v1/admin/settings', { bearer: bob, body: { org_registration_auto_approve: true } })).status, 403);
   assert.equal((await fetchJson('PUT', '/t/acme/api/v1/admin/settings', { bearer: root, body: { token_ttl_seconds: 5 } })).status, 400);
   assert.equal((await fetchJson('PUT', '/t/acme/api/v1/admin/settings', { bearer: root, body: { colour: 'red' } })).status, 400);
-  const changed = await fetchJson('PUT', '/t/acme/api/v1/admin/settings', { bearer: root, body: { token_ttl_seconds: 600, org_self_registration: true } });
+  const changed = await fetchJson('PUT', '/t/acme/api/v1/admin/settings', { bearer: root, body: { token_ttl_seconds: 600, org_registration_enabled: true } });
   assert.equal(changed.body.token_ttl_seconds, 600);
-  assert.equal(changed.body.auto_approve, false);
+  assert.equal(changed.body.org_registration_auto_approve, false);
   const t = await signIn('bob', 'bob-password-1');
   assert.equal(t.body.expires_in, 600);
   const c = claimsOf(t.body.access_token);
