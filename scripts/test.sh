@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, the native and wasm builds, the Rust
 # tests (with the shared case table), the worker in workerd through Miniflare,
-# the browser module under Node and its example page in headless Chromium.
+# the browser module under Node and its example page in headless Chromium,
+# the gateway component under jco and wasmtime serve, the Envoy filter in
+# a real Envoy.
 # Installs what is missing.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -20,6 +22,11 @@ cargo clippy --features cli --all-targets -- -D warnings
 step "cargo clippy (worker and browser adapters, wasm32-unknown-unknown)"
 cargo clippy --lib --features worker --target wasm32-unknown-unknown -- -D warnings
 cargo clippy --lib --features browser --target wasm32-unknown-unknown -- -D warnings
+step "cargo clippy (gateway component, both worlds, wasm32-wasip2)"
+cargo clippy --lib --features component --target wasm32-wasip2 -- -D warnings
+cargo clippy --lib --features component-http --target wasm32-wasip2 -- -D warnings
+step "cargo clippy (Envoy filter, wasm32-wasip1)"
+cargo clippy --lib --features proxy-wasm --target wasm32-wasip1 -- -D warnings
 
 step "build: native, wasm32-unknown-unknown, wasm32-wasip2 (core)"
 cargo build --features cli
@@ -28,6 +35,7 @@ cargo build --lib --release --target wasm32-wasip2
 
 step "cargo test"
 cargo test --features cli
+cargo test --features proxy-wasm --lib adapters::envoy
 
 step "wrangler.toml's proxy configuration passes the check the worker makes"
 python3 -c 'import json, tomllib; print(json.dumps(tomllib.load(open("wrangler.toml", "rb"))["vars"]["ORGWARDEN_PROXY"]))' \
@@ -45,9 +53,21 @@ bash scripts/build-worker.sh
 step "browser module build (wasm-bindgen web + bundler, wasm-opt)"
 bash scripts/build-browser.sh
 
+step "gateway component build (library and wasi:http middleware, wasm32-wasip2; jco transpile)"
+bash scripts/build-component.sh
+
+step "Envoy filter build (proxy-wasm, wasm32-wasip1)"
+bash scripts/build-envoy.sh
+
 step "JavaScript tests: the worker in workerd (Miniflare; every answer validated against docs/openapi.json), the browser module under Node on the shared cases, the example page in headless Chromium"
 rm -f target/openapi-coverage.txt
 node --test --test-reporter=spec tests/worker/ tests/browser/
+
+step "The gateway component in real hosts: the library under Node (jco), the middleware under wasmtime serve and jco serve, the worker as its directory"
+node --test --test-reporter=spec tests/component/
+
+step "The Envoy filter in a real Envoy (V8), the worker as its directory"
+node --test --test-reporter=spec tests/envoy/
 
 step "OpenAPI coverage: every documented operation answered and validated"
 node --test --test-reporter=spec tests/openapi/

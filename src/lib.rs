@@ -22,10 +22,9 @@
 //! | `cli` | `orgwarden` command line tool | native |
 //! | `worker` | Cloudflare Worker | `wasm32-unknown-unknown` |
 //! | `browser` | `wasm-bindgen` module for web pages | `wasm32-unknown-unknown` |
-//!
-//! The WebAssembly component (`component`, interface in `wit/`) and the
-//! proxy-wasm filter (`proxy-wasm`) will be adapters beside these, calling the
-//! same core functions.
+//! | `component` | gateway component, world `orgwarden:authz/library` (`wit/`) | `wasm32-wasip2` |
+//! | `component-http` | gateway component as `wasi:http/proxy` middleware | `wasm32-wasip2` |
+//! | `proxy-wasm` | Envoy filter (proxy-wasm ABI) | `wasm32-wasip1` |
 //!
 //! # Security
 //!

@@ -12,17 +12,20 @@
 
 mod common;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use base64ct::Encoding;
 use common::{Mutate, SignWith};
 use orgwarden::core::ids::{OrgId, RoleId, TenantId, UserId};
 use orgwarden::core::rights::RightSet;
+use orgwarden::model::facts::{Fact, FactError, FactSource, Need};
 use orgwarden::model::records::{
     Grant, ListingMeta, Membership, OrgState, Organization, User, UserState,
 };
+use orgwarden::proxy::remote::directory_path;
 use orgwarden::proxy::{Gate, Outcome, ProxyConfig, ProxyRequest};
-use orgwarden::store::facts::StoreFacts;
+use orgwarden::store::facts::{fact_json, StoreFacts};
 use orgwarden::store::memory::{block_on, MemoryStore};
 use orgwarden::store::{keys, Store};
 use serde::{Deserialize, Serialize};
@@ -49,6 +52,10 @@ struct Table {
     keys: BTreeMap<String, String>,
     #[serde(default)]
     kv: Vec<KvEntry>,
+    /// Every fact the cases need, as the directory endpoint serves it, by
+    /// its directory path: what a remote decider's host answers.
+    #[serde(default)]
+    directory: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -323,6 +330,11 @@ fn generated_parts_are_what_the_generator_makes() {
         stale.push("signing_jwks".to_owned());
         table.signing_jwks = signing;
     }
+    let directory = directory_of(&table, &store);
+    if table.directory != directory {
+        stale.push("directory".to_owned());
+        table.directory = directory;
+    }
     for (name, t) in &mut table.tokens {
         let token = common::generate(name, &t.claims, t.sign, t.mutate);
         if token != t.token {
@@ -338,6 +350,57 @@ fn generated_parts_are_what_the_generator_makes() {
             "stale parts in tests/cases/requests.json (regenerate with ORGWARDEN_WRITE_CASES=1 cargo test --test proxy_cases): {stale:?}"
         );
     }
+}
+
+/// Facts from the store, each one also recorded as the directory serves it.
+struct Recording<'s> {
+    store: &'s MemoryStore,
+    seen: RefCell<BTreeMap<String, Value>>,
+}
+
+impl FactSource for Recording<'_> {
+    async fn fetch(&self, need: &Need) -> Result<Fact, FactError> {
+        if let (Some(path), Some(json)) = (
+            directory_path(need),
+            fact_json(self.store, need).await.unwrap(),
+        ) {
+            self.seen.borrow_mut().insert(path, json);
+        }
+        StoreFacts::new(self.store).fetch(need).await
+    }
+}
+
+/// The gate's decision on one case of the table, at the table's time.
+fn decide<F: FactSource>(gate: &Gate, facts: &F, table: &Table, case: &RequestCase) -> Decision {
+    let (authorization, api_key) = headers(table, case.credential.as_deref());
+    block_on(gate.authorize(
+        facts,
+        &ProxyRequest {
+            method: &case.method,
+            path: &case.path,
+            authorization: authorization.as_deref(),
+            api_key: api_key.as_deref(),
+        },
+        NOW_MS,
+    ))
+}
+
+/// Every fact the table's requests need, each case decided by a fresh gate.
+fn directory_of(table: &Table, store: &MemoryStore) -> BTreeMap<String, Value> {
+    let config = ProxyConfig::from_json(&table.config.to_string()).unwrap();
+    let facts = Recording {
+        store,
+        seen: RefCell::new(BTreeMap::new()),
+    };
+    for case in &table.requests {
+        let gate = Gate::with_keys(
+            config.clone(),
+            &table.base_url,
+            common::trusted().verification_keys(),
+        );
+        decide(&gate, &facts, table, case);
+    }
+    facts.seen.into_inner()
 }
 
 /// The headers a case's credential stands for.
@@ -394,17 +457,7 @@ fn the_gate_gives_the_expected_answers() {
     // Twice: cold, then from the isolate caches; the answers must not change.
     for round in ["cold", "cached"] {
         for case in &table.requests {
-            let (authorization, api_key) = headers(&table, case.credential.as_deref());
-            let decision = block_on(gate.authorize(
-                &StoreFacts::new(&store),
-                &ProxyRequest {
-                    method: &case.method,
-                    path: &case.path,
-                    authorization: authorization.as_deref(),
-                    api_key: api_key.as_deref(),
-                },
-                NOW_MS,
-            ));
+            let decision = decide(&gate, &StoreFacts::new(&store), &table, case);
             let at = format!("{} ({round})", case.name);
             let e = &case.expect;
             match decision.outcome {
@@ -460,7 +513,6 @@ fn the_gate_gives_the_expected_answers() {
 
 use orgwarden::admin::command::{execute, Command};
 use orgwarden::admin::{Caller, Ctx};
-use orgwarden::model::facts::{Fact, FactError, FactSource, Need};
 use orgwarden::proxy::Decision;
 use std::cell::Cell;
 use std::future::Future;

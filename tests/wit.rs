@@ -1,5 +1,6 @@
-//! The component interface in `wit/` is valid WIT and exports what the
-//! gateway component will implement.
+//! The component interface in `wit/` is valid WIT, and its library world
+//! imports the directory and exports the gate, tokens and rights that
+//! src/adapters/component/library.rs implements.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -7,25 +8,34 @@
     clippy::panic
 )]
 
-#[test]
-fn wit_parses_and_the_gateway_world_exports_tokens_and_rights() {
+fn world(name: &str) -> (wit_parser::Resolve, wit_parser::WorldId) {
     let mut resolve = wit_parser::Resolve::default();
     let (pkg, _) = resolve
         .push_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/wit"))
         .unwrap();
-    let world = resolve.select_world(&[pkg], Some("gateway")).unwrap();
-    let exports: Vec<String> = resolve.worlds[world]
-        .exports
-        .keys()
-        .map(|k| resolve.name_world_key(k))
-        .collect();
+    let world = resolve.select_world(&[pkg], Some(name)).unwrap();
+    (resolve, world)
+}
+
+#[test]
+fn the_library_world_imports_the_directory_and_exports_the_gate() {
+    let (resolve, world) = world("library");
+    let names = |keys: Vec<&wit_parser::WorldKey>| -> Vec<String> {
+        keys.into_iter()
+            .map(|k| resolve.name_world_key(k))
+            .collect()
+    };
+    let exports = names(resolve.worlds[world].exports.keys().collect());
     assert_eq!(
         exports,
         [
-            "orgwarden:authz/tokens@0.1.0",
-            "orgwarden:authz/rights@0.1.0"
+            "orgwarden:authz/gate@0.2.0",
+            "orgwarden:authz/tokens@0.2.0",
+            "orgwarden:authz/rights@0.2.0"
         ]
     );
+    let imports = names(resolve.worlds[world].imports.keys().collect());
+    assert!(imports.contains(&"orgwarden:authz/directory@0.2.0".to_owned()));
 }
 
 /// The right names the interface talks about are the core's catalog.

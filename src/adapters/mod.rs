@@ -9,3 +9,12 @@ pub mod worker;
 
 #[cfg(all(feature = "browser", target_arch = "wasm32"))]
 pub mod browser;
+
+#[cfg(all(
+    any(feature = "component", feature = "component-http"),
+    target_arch = "wasm32"
+))]
+pub mod component;
+
+#[cfg(feature = "proxy-wasm")]
+pub mod envoy;

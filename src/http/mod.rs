@@ -12,6 +12,7 @@
 //! - [`message`]: plain requests and responses.
 
 pub mod admin;
+pub mod directory;
 pub mod extract;
 #[cfg(feature = "openapi")]
 mod links;

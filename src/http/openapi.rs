@@ -46,6 +46,8 @@ enum Auth {
     None,
     Caller,
     Operator,
+    /// The deployment's `DIRECTORY_KEY`.
+    Directory,
 }
 
 struct OpDoc {
@@ -399,6 +401,9 @@ fn doc(op: Op) -> OpDoc {
             c,
         ),
         RemoveCollaborator => d("Remove a collaborator", 204, Ok::Empty, None, &[], c),
+        DirectoryEpochs | DirectoryGrants | DirectoryApiKey | DirectoryPrincipal => {
+            directory_doc(op)
+        }
         _ => flow_doc(op),
     }
 }
@@ -461,6 +466,31 @@ fn flow_doc(op: Op) -> OpDoc {
         ),
         ListNotifications => listing("The outbox, newest first (tenant admins)", "notifications", "Notification"),
         _ => d("", 200, Ok::Empty, None),
+    }
+}
+
+/// The directory: facts for remote deciders (docs/directory.md).
+fn directory_doc(op: Op) -> OpDoc {
+    use Op::*;
+    let (summary, schema) = match op {
+        DirectoryEpochs => ("Every revocation epoch of the tenant (directory key as bearer)", "DirectoryEpochs"),
+        DirectoryGrants => ("An entity's collaborators, rights in short form (directory key as bearer)", "DirectoryGrants"),
+        DirectoryApiKey => (
+            "An API key (its secret only as SHA-256) with its owner's state; null when there is none (directory key as bearer)",
+            "DirectoryApiKey",
+        ),
+        _ => (
+            "A user's state, admin flag and approved memberships; unknown users are inactive (directory key as bearer)",
+            "DirectoryPrincipal",
+        ),
+    };
+    OpDoc {
+        summary,
+        status: 200,
+        ok: Ok::Ref(schema),
+        body: None,
+        query: &[],
+        auth: Auth::Directory,
     }
 }
 
@@ -577,6 +607,7 @@ fn operation(op: Op, path: &str, kind: Option<EntityKind>, g: &mut SchemaGenerat
         _ if op == Op::AcceptInvitation => ACCEPT,
         _ if action(op) => ACTION,
         (Auth::None, _, _) => &[404, 500, 503],
+        (Auth::Directory, _, _) => &[400, 401, 404, 500, 503],
         (_, true, _) => WRITE,
         (_, false, 204) => DELETE,
         _ => READ,
@@ -598,6 +629,9 @@ fn operation(op: Op, path: &str, kind: Option<EntityKind>, g: &mut SchemaGenerat
     });
     if d.auth == Auth::None {
         o["security"] = json!([]);
+    }
+    if d.auth == Auth::Directory {
+        o["security"] = json!([{"directory": []}]);
     }
     if op == Op::AcceptInvitation {
         // Signed in, or not at all (a new person registering).
@@ -740,12 +774,25 @@ fn fixed_components() -> Map<String, Value> {
     let jwk = json!({"type": "object", "required": ["kty", "crv", "x", "kid"], "properties": {
         "kty": {"const": "OKP"}, "crv": {"const": "Ed25519"}, "x": {"type": "string"}, "kid": {"type": "string"},
         "alg": {"const": "EdDSA"}, "use": {"const": "sig"}}, "additionalProperties": false});
+    let rights =
+        json!({"type": "array", "items": {"type": "string", "pattern": "^RIGHT_[A-Z_]+$"}});
     let Value::Object(m) = json!({
         "Jwks": {"type": "object", "required": ["keys"], "additionalProperties": false, "properties": {"keys": {"type": "array", "items": jwk}}},
         "Discovery": {"type": "object", "required": ["issuer", "jwks_uri", "token_endpoint"], "properties": {
             "issuer": {"type": "string"}, "jwks_uri": {"type": "string"}, "token_endpoint": {"type": "string"}}},
         "Health": {"type": "object", "required": ["status"], "additionalProperties": false, "properties": {"status": {"const": "ok"}}},
         "Rights": {"type": "object", "required": ["rights"], "additionalProperties": false, "properties": {"rights": {"type": "array", "items": {"type": "string", "pattern": "^RIGHT_[A-Z_]+$"}}}},
+        "DirectoryEpochs": {"type": "object", "additionalProperties": false, "properties": {
+            "users": {"type": "object", "additionalProperties": {"type": "integer"}, "description": "User ID → Unix second up to which its tokens are revoked"},
+            "organizations": {"type": "object", "additionalProperties": {"type": "integer"}}}},
+        "DirectoryGrants": {"type": "object", "additionalProperties": false, "properties": {
+            "users": {"type": "object", "additionalProperties": rights}, "organizations": {"type": "object", "additionalProperties": rights}}},
+        "DirectoryPrincipal": {"type": "object", "required": ["active"], "additionalProperties": false, "properties": {
+            "active": {"type": "boolean", "description": "Exists, approved and not deleted"}, "admin": {"type": "boolean"},
+            "organizations": {"type": "object", "additionalProperties": rights, "description": "Approved memberships in live organizations"}}},
+        "DirectoryApiKey": {"type": ["object", "null"], "required": ["key", "owner"], "additionalProperties": false, "properties": {
+            "key": {"type": "object", "required": ["id", "owner", "rights", "secret_sha256"], "description": "The stored key record"},
+            "owner": {"type": "object", "required": ["kind", "id"], "properties": {"kind": {"enum": ["organization", "user"]}}}}},
         "Metrics": {"type": "object", "required": ["isolate"], "properties": {
             "isolate": {"type": "string", "description": "Random name of the isolate that answered; counters are per isolate"},
             "proxy": {"type": "object", "description": "Counters: requests, allowed, public, denied by code, origin_unreachable, caches' hits and misses, jwks_fetches, fact_fetches"},
@@ -795,7 +842,8 @@ pub fn document() -> Value {
         "servers": [{"url": "http://127.0.0.1:8787"}],
         "security": [{"bearer": []}],
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An access token of this deployment, an API key OWK.<id>.<secret>, or (for the operator's endpoints) the operator key"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An access token of this deployment, an API key OWK.<id>.<secret>, or (for the operator's endpoints) the operator key"},
+                "directory": {"type": "http", "scheme": "bearer", "description": "The deployment's DIRECTORY_KEY: reads the directory and nothing else"}},
             "schemas": schemas,
         },
         "paths": paths,

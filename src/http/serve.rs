@@ -40,6 +40,8 @@ pub struct Deployment<'a> {
     pub auth: &'a Authenticator,
     /// `OPERATOR_KEY`: the bearer secret of the operator's endpoints.
     pub operator_key: Option<&'a str>,
+    /// `DIRECTORY_KEY`: the bearer secret(s) of the directory endpoint.
+    pub directory_key: Option<&'a str>,
     /// The operator's metrics (`GET /api/v1/metrics`), made on demand.
     pub metrics: &'a dyn Fn() -> serde_json::Value,
     /// Randomness and password hashing.
@@ -218,6 +220,10 @@ async fn route<S: Store, W: Writer>(
             .await
             .unwrap_or_else(|e| Response::error(&e)),
         Op::Metrics => metrics(d, req),
+        Op::DirectoryEpochs
+        | Op::DirectoryGrants
+        | Op::DirectoryApiKey
+        | Op::DirectoryPrincipal => super::directory::answer(store, d, op, params, req).await,
         Op::Token | Op::Discovery => {
             let tenant = match admin::tenant(params) {
                 Ok(t) => t,
@@ -274,6 +280,12 @@ async fn admin_call<S: Store, W: Writer>(
     }
 }
 
+/// The request's `Authorization: Bearer` value (the scheme in any case), if any.
+pub(super) fn bearer(req: &Request) -> Option<&str> {
+    let (scheme, value) = req.authorization.as_deref()?.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| value.trim())
+}
+
 /// Whether the request carries the operator key as its bearer credential.
 fn operator(d: &Deployment<'_>, req: &Request) -> Result<(), Response> {
     let Some(expected) = d.operator_key.filter(|k| !k.is_empty()) else {
@@ -283,11 +295,7 @@ fn operator(d: &Deployment<'_>, req: &Request) -> Result<(), Response> {
             "OPERATOR_KEY is not configured",
         )));
     };
-    let presented = req.authorization.as_deref().and_then(|h| {
-        let (scheme, value) = h.trim().split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| value.trim())
-    });
-    match presented {
+    match bearer(req) {
         None => Err(Response::denial(&auth::Denial::unauthorized(
             "credential_missing",
             "the operator key is required as a Bearer credential",

@@ -77,6 +77,10 @@ pub enum Op {
     RevokeTenantInvitation,
     AcceptInvitation,
     ListNotifications,
+    DirectoryEpochs,
+    DirectoryGrants,
+    DirectoryApiKey,
+    DirectoryPrincipal,
 }
 
 /// One path template and its operations by method.
@@ -108,6 +112,10 @@ endpoints! {
     "/t/{tenant}/api/v1/account" => ["GET": Account],
     "/t/{tenant}/api/v1/account/organizations" => ["GET": AccountOrganizations, "POST": RegisterOrg],
     "/t/{tenant}/api/v1/invitations/{token}/accept" => ["POST": AcceptInvitation],
+    "/t/{tenant}/api/v1/directory/epochs" => ["GET": DirectoryEpochs],
+    "/t/{tenant}/api/v1/directory/grants/{kind}/{id}" => ["GET": DirectoryGrants],
+    "/t/{tenant}/api/v1/directory/api-keys/{keyId}" => ["GET": DirectoryApiKey],
+    "/t/{tenant}/api/v1/directory/principals/{userId}" => ["GET": DirectoryPrincipal],
     "/t/{tenant}/api/v1/admin/organizations" => ["GET": ListOrgs, "POST": CreateOrg],
     "/t/{tenant}/api/v1/admin/organizations/{orgId}" => ["GET": GetOrg, "PUT": UpdateOrg, "DELETE": DeleteOrg],
     "/t/{tenant}/api/v1/admin/organizations/{orgId}/rights" => ["GET": OrgRights],

@@ -26,6 +26,12 @@ const HOP_BY_HOP: &[&str] = &[
     "host",
 ];
 
+/// Whether `name` (lower case) is hop-by-hop (or `host`): never passed on
+/// in either direction.
+pub fn is_hop_by_hop(name: &str) -> bool {
+    HOP_BY_HOP.contains(&name)
+}
+
 /// Headers that carry the caller's credential.
 const CREDENTIAL: &[&str] = &["authorization", "x-api-key"];
 

@@ -211,3 +211,22 @@ pub async fn api_key<S: Store>(
     };
     Ok(KeyFact::new(key, owner))
 }
+
+/// The fact for `need` as the directory endpoint serves it (the JSON that
+/// [`Fact::from_json`] reads back); `None` for an external issuer's JWKS,
+/// which no store holds.
+pub async fn fact_json<S: Store>(
+    store: &S,
+    need: &Need,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let value = match need {
+        Need::Epochs(t) => serde_json::to_value(epochs(store, t).await?),
+        Need::Grants(t, kind, id) => serde_json::to_value(grants(store, t, *kind, id).await?),
+        Need::ApiKey(t, id) => serde_json::to_value(api_key(store, t, id).await?),
+        Need::Principal(t, u) => serde_json::to_value(principal(store, t, u).await?),
+        Need::Jwks(_) => return Ok(None),
+    };
+    value
+        .map(Some)
+        .map_err(|_| StoreError("a fact could not be written".into()))
+}

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { startWorker, newPrivateJwk, root } from '../worker/harness.mjs';
 
 const OPERATOR_KEY = 'operator-secret-for-schemathesis-0123456';
+const DIRECTORY_KEY = 'directory-key-for-schemathesis-0123456';
 const PASSWORD = 'correct horse battery';
 const jwk = newPrivateJwk('st-key');
 let mf;
@@ -20,6 +21,7 @@ before(async () => {
     bindings: {
       SIGNING_KEYS: JSON.stringify({ keys: [jwk] }),
       OPERATOR_KEY,
+      DIRECTORY_KEY,
       PUBLIC_BASE_URL: 'http://127.0.0.1:8787',
       PASSWORD_ITERATIONS: '10000',
       ORGWARDEN_PROXY: { tenant: 'acme', routes: [] },
@@ -57,7 +59,7 @@ test('Schemathesis finds nothing, and its stateful phase creates resources', { t
   const { code, out } = await run(bin, [
     '--config-file', 'schemathesis.toml', '--no-color', 'run', path.join(root, 'docs/openapi.json'),
     '--checks', 'all', '--phases', 'examples,coverage,fuzzing,stateful', '--report', 'ndjson', '--report-dir', path.join(root, 'target/schemathesis'),
-  ], { ST_BASE_URL: base, ST_TOKEN: token, ST_OPERATOR_KEY: OPERATOR_KEY, SCHEMATHESIS_HOOKS: path.join(root, 'tests/schemathesis/hooks.py') });
+  ], { ST_BASE_URL: base, ST_TOKEN: token, ST_OPERATOR_KEY: OPERATOR_KEY, ST_DIRECTORY_KEY: DIRECTORY_KEY, SCHEMATHESIS_HOOKS: path.join(root, 'tests/schemathesis/hooks.py') });
   assert.equal(code, 0, 'Schemathesis found failures (see its output above)');
   // The stateful phase followed links from created resources.
   const scenarios = /Scenarios:\s+(\d+)/.exec(out);

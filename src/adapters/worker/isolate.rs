@@ -34,6 +34,8 @@ pub struct Isolate {
     pub origin: String,
     /// `OPERATOR_KEY`.
     pub operator_key: Option<Secret>,
+    /// `DIRECTORY_KEY`: the directory endpoint's bearer secret(s).
+    pub directory_key: Option<Secret>,
     /// PBKDF2 iterations of new password hashes.
     pub password_iterations: u32,
     /// `ORGWARDEN_WRITES = "kv-only"`: admin writes bypass the tenant's
@@ -145,6 +147,10 @@ fn build(env: &Env) -> Result<Isolate, Problem> {
             .to_owned(),
         operator_key: env
             .secret("OPERATOR_KEY")
+            .ok()
+            .map(|v| Secret::new(v.to_string())),
+        directory_key: env
+            .secret("DIRECTORY_KEY")
             .ok()
             .map(|v| Secret::new(v.to_string())),
         password_iterations,

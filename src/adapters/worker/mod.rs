@@ -108,6 +108,18 @@ async fn fetch(
         .map(Into::into)
 }
 
+/// This isolate sees its own admin writes at once (other isolates within
+/// the proxy's cache TTL).
+fn forget_own_writes(iso: &isolate::Isolate, req: &Request) {
+    if matches!(req.method, Method::Get | Method::Head) {
+        return;
+    }
+    let tenant = req.path.strip_prefix("/t/").and_then(|r| r.split_once('/'));
+    if let (Ok(gate), Some((t, _))) = (&iso.gate, tenant) {
+        gate.forget_tenant(t);
+    }
+}
+
 /// What orgwarden answers itself.
 async fn own(
     mut raw: worker::Request,
@@ -149,6 +161,7 @@ async fn own(
             public: &iso.public,
             auth: &iso.auth,
             operator_key: iso.operator_key.as_ref().map(|k| k.expose()),
+            directory_key: iso.directory_key.as_ref().map(|k| k.expose()),
             metrics: &metrics,
             draw: &draw,
             now_ms,
@@ -176,14 +189,7 @@ async fn own(
         }
         break answer;
     };
-    if !matches!(req.method, Method::Get | Method::Head) {
-        // This isolate sees its own admin writes at once (other isolates
-        // within the proxy's cache TTL).
-        let tenant = req.path.strip_prefix("/t/").and_then(|r| r.split_once('/'));
-        if let (Ok(gate), Some((t, _))) = (&iso.gate, tenant) {
-            gate.forget_tenant(t);
-        }
-    }
+    forget_own_writes(&iso, &req);
     match answer {
         Some(r) => into_platform(r),
         None => problem_response(&Problem::new(404, "not_found", "no such endpoint")),
