@@ -356,3 +356,37 @@ fn proxy_check_validates_a_configuration_as_the_worker_does() {
         .unwrap()
         .contains("rule 1 (/a/**/b)"));
 }
+
+/// Every command has its `--help` (exit 0, on stdout), and completions come
+/// from the same definition for the common shells.
+#[test]
+fn help_on_every_command_and_completions() {
+    for args in [
+        &["--help"][..],
+        &["keygen", "--help"],
+        &["jwks", "public", "--help"],
+        &["token", "sign", "--help"],
+        &["token", "inspect", "--help"],
+        &["token", "verify", "--help"],
+        &["proxy", "check", "--help"],
+        &["completions", "--help"],
+    ] {
+        let r = orgwarden(args, "");
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stdout.contains("Usage: orgwarden"),
+            "{args:?}: {}",
+            r.stdout
+        );
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let r = orgwarden(&["completions", shell], "");
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(
+            r.stdout.contains("keygen") && r.stdout.contains("verify"),
+            "{shell}"
+        );
+    }
+    let r = orgwarden(&["completions", "tcsh"], "");
+    assert_eq!(r.code, 2);
+}

@@ -1,4 +1,4 @@
-//! The `orgwarden` command line tool; see `orgwarden help`.
+//! The `orgwarden` command line tool; see `orgwarden --help`.
 
 use std::io::{Read, Write};
 

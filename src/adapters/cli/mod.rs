@@ -1,7 +1,8 @@
 //! The `orgwarden` command line tool: keys and tokens for deploying and
 //! debugging. Every command prints JSON on stdout; failures print
-//! `{"code": …, "message": …}` on stdout and exit 1; usage errors print a
-//! line on stderr and exit 2.
+//! `{"code": …, "message": …}` on stdout and exit 1; usage errors (clap's,
+//! from [`args`]) print on stderr and exit 2; `--help` and `--version` print
+//! on stdout and exit 0.
 
 use std::io::Read;
 
@@ -9,34 +10,15 @@ use serde_json::{json, Value};
 
 use crate::core::token::keys::SigningKeys;
 use crate::proxy::ProxyConfig;
+use args::{Cli, Command, Jwks, Proxy, Token};
+use clap::{CommandFactory, Parser};
 use tokens::{keygen, token_inspect, token_sign, token_verify};
 
+pub mod args;
 mod tokens;
 
 /// Default lifetime of a signed token: 15 minutes.
 pub const DEFAULT_TTL_SECS: i64 = 15 * 60;
-
-const USAGE: &str = "\
-orgwarden: Ed25519 access tokens for multi-organization APIs
-
-usage:
-  orgwarden keygen [--kid KID] [--add-to PRIVATE_JWKS_FILE] [--public-out FILE]
-      New Ed25519 key. Prints a private JWKS (the new key first, then those of
-      --add-to) for `wrangler secret put SIGNING_KEYS`; writes the public JWKS
-      to --public-out when given.
-  orgwarden jwks public [FILE|-]
-      The public JWKS of a private JWK or JWKS.
-  orgwarden token sign --key FILE [--claims FILE|-] [--ttl SECONDS]
-      Signs the claims (JSON object; iat, exp and jti filled in when absent)
-      with the first key of a private JWK or JWKS.
-  orgwarden token inspect [TOKEN|-]
-      Header, claims and expiry, unverified; no key needed.
-  orgwarden token verify --jwks FILE --iss ISSUER --aud AUDIENCE [--leeway SECONDS] [TOKEN|-]
-      Exit 0 and the claims when valid; exit 1 and {\"code\", \"message\"} when not.
-  orgwarden proxy check [FILE|-]
-      Checks a proxy configuration (ORGWARDEN_PROXY as JSON) as the worker
-      will: exit 0 with a summary, or exit 1 naming the rule or issuer at fault.
-";
 
 /// What the process prints and its exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +82,36 @@ pub(crate) fn usage(message: impl Into<String>) -> Failure {
 
 /// Runs the tool with `args` (without the program name).
 pub fn run(args: &[String], stdin: &mut dyn Read, env: &dyn Env) -> Output {
-    match dispatch(args, stdin, env) {
+    let cli = match Cli::try_parse_from(
+        std::iter::once("orgwarden".to_owned()).chain(args.iter().cloned()),
+    ) {
+        Ok(cli) => cli,
+        // `--help` and `--version` are answers, not errors.
+        Err(e) if !e.use_stderr() => {
+            return Output {
+                code: 0,
+                stdout: e.to_string(),
+                stderr: String::new(),
+            }
+        }
+        Err(e) => {
+            return Output {
+                code: 2,
+                stdout: String::new(),
+                stderr: e.render().to_string(),
+            }
+        }
+    };
+    if let Command::Completions { shell } = cli.command {
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "orgwarden", &mut script);
+        return Output {
+            code: 0,
+            stdout: String::from_utf8_lossy(&script).into_owned(),
+            stderr: String::new(),
+        };
+    }
+    match dispatch(cli.command, stdin, env) {
         Ok(value) => Output {
             code: 0,
             stdout: pretty(&value),
@@ -109,7 +120,7 @@ pub fn run(args: &[String], stdin: &mut dyn Read, env: &dyn Env) -> Output {
         Err(Failure::Usage(msg)) => Output {
             code: 2,
             stdout: String::new(),
-            stderr: format!("orgwarden: {msg}\n\n{USAGE}"),
+            stderr: format!("orgwarden: {msg}\n(orgwarden --help for usage)\n"),
         },
         Err(Failure::Failed { code, message }) => Output {
             code: 1,
@@ -125,48 +136,28 @@ pub(crate) fn pretty(v: &Value) -> String {
     s
 }
 
-/// Parsed `--name value` options and positional arguments.
+/// A command's options by name and its positional argument, as the
+/// handlers read them (clap has parsed and checked them).
 pub(crate) struct Args {
-    options: Vec<(String, String)>,
+    options: Vec<(&'static str, String)>,
     pub(crate) positional: Vec<String>,
 }
 
 impl Args {
-    fn parse(args: &[String], known: &[&str]) -> Result<Args, Failure> {
-        let mut out = Args {
-            options: Vec::new(),
-            positional: Vec::new(),
-        };
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            if let Some(name) = a.strip_prefix("--") {
-                let (name, value) = match name.split_once('=') {
-                    Some((n, v)) => (n.to_owned(), v.to_owned()),
-                    None => {
-                        let v = it
-                            .next()
-                            .ok_or_else(|| usage(format!("--{name} needs a value")))?;
-                        (name.to_owned(), v.clone())
-                    }
-                };
-                if !known.contains(&name.as_str()) {
-                    return Err(usage(format!("unknown option --{name}")));
-                }
-                if out.options.iter().any(|(n, _)| *n == name) {
-                    return Err(usage(format!("--{name} given twice")));
-                }
-                out.options.push((name, value));
-            } else {
-                out.positional.push(a.clone());
-            }
+    fn new(options: &[(&'static str, Option<String>)], positional: Option<String>) -> Args {
+        Args {
+            options: options
+                .iter()
+                .filter_map(|(n, v)| v.clone().map(|v| (*n, v)))
+                .collect(),
+            positional: positional.into_iter().collect(),
         }
-        Ok(out)
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.options
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| *n == name)
             .map(|(_, v)| v.as_str())
     }
 
@@ -200,35 +191,56 @@ pub(crate) fn read_stdin(stdin: &mut dyn Read) -> Result<String, Failure> {
     Ok(s)
 }
 
-fn dispatch(args: &[String], stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, Failure> {
-    let words: Vec<&str> = args.iter().map(String::as_str).collect();
-    match words.as_slice() {
-        [] | ["help" | "--help" | "-h", ..] => Err(usage("what shall it do?")),
-        ["--version" | "version"] => Ok(json!({ "version": env!("CARGO_PKG_VERSION") })),
-        ["keygen", ..] => keygen(
-            &Args::parse(rest(args, 1), &["kid", "add-to", "public-out"])?,
+fn dispatch(command: Command, stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, Failure> {
+    match command {
+        Command::Keygen(k) => keygen(
+            &Args::new(
+                &[
+                    ("kid", k.kid),
+                    ("add-to", k.add_to),
+                    ("public-out", k.public_out),
+                ],
+                None,
+            ),
             env,
         ),
-        ["jwks", "public", ..] => {
-            let a = Args::parse(rest(args, 2), &[])?;
-            let text = a.input(stdin, env, true)?;
+        Command::Jwks(Jwks::Public { input }) => {
+            let text = Args::new(&[], input).input(stdin, env, true)?;
             let keys = SigningKeys::from_json(&text).map_err(|e| fail(e.code(), e.to_string()))?;
             to_value(&keys.verification_keys().to_jwks())
         }
-        ["token", "sign", ..] => token_sign(
-            &Args::parse(rest(args, 2), &["key", "claims", "ttl"])?,
+        Command::Token(Token::Sign { key, claims, ttl }) => token_sign(
+            &Args::new(
+                &[("key", Some(key)), ("claims", claims), ("ttl", ttl)],
+                None,
+            ),
             stdin,
             env,
         ),
-        ["token", "inspect", ..] => token_inspect(&Args::parse(rest(args, 2), &[])?, stdin, env),
-        ["token", "verify", ..] => token_verify(
-            &Args::parse(rest(args, 2), &["jwks", "iss", "aud", "leeway"])?,
+        Command::Token(Token::Inspect { token }) => {
+            token_inspect(&Args::new(&[], token), stdin, env)
+        }
+        Command::Token(Token::Verify {
+            jwks,
+            iss,
+            aud,
+            leeway,
+            token,
+        }) => token_verify(
+            &Args::new(
+                &[
+                    ("jwks", Some(jwks)),
+                    ("iss", Some(iss)),
+                    ("aud", Some(aud)),
+                    ("leeway", leeway),
+                ],
+                token,
+            ),
             stdin,
             env,
         ),
-        ["proxy", "check", ..] => {
-            let a = Args::parse(rest(args, 2), &[])?;
-            let text = a.input(stdin, env, true)?;
+        Command::Proxy(Proxy::Check { input }) => {
+            let text = Args::new(&[], input).input(stdin, env, true)?;
             let config =
                 ProxyConfig::from_json(&text).map_err(|e| fail("config_invalid", e.to_string()))?;
             Ok(json!({
@@ -239,12 +251,8 @@ fn dispatch(args: &[String], stdin: &mut dyn Read, env: &dyn Env) -> Result<Valu
                 "cache_ttl_seconds": config.cache_ttl_ms / 1000,
             }))
         }
-        [other, ..] => Err(usage(format!("unknown command {other:?}"))),
+        Command::Completions { .. } => Ok(Value::Null),
     }
-}
-
-fn rest(args: &[String], n: usize) -> &[String] {
-    args.get(n..).unwrap_or_default()
 }
 
 pub(crate) fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, Failure> {
