@@ -9,6 +9,9 @@ use clap_complete::Shell;
 #[derive(Debug, Parser)]
 #[command(name = "orgwarden", version, about, long_about = None)]
 pub struct Cli {
+    /// The profile (deployment, tenant, credential) to use.
+    #[arg(long, global = true, default_value = "default")]
+    pub profile: String,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -29,6 +32,15 @@ pub enum Command {
     /// The authorizing proxy's configuration.
     #[command(subcommand)]
     Proxy(Proxy),
+    /// Signs in to a deployment (password, read without echo or from
+    /// standard input; or an API key from standard input or the
+    /// environment) and keeps the credential in the profile.
+    Login(Login),
+    /// Forgets the profile's credential.
+    Logout,
+    /// Organizations of the tenant.
+    #[command(subcommand, visible_alias = "organization", visible_alias = "org")]
+    Organizations(Organizations),
     /// Shell completions for bash, zsh, fish, elvish or PowerShell, on stdout.
     Completions {
         /// The shell.
@@ -109,5 +121,66 @@ pub enum Proxy {
     Check {
         /// A file, or `-` (the default) for standard input.
         input: Option<String>,
+    },
+}
+
+/// `login`.
+#[derive(Debug, ClapArgs)]
+pub struct Login {
+    /// The deployment's base URL (its PUBLIC_BASE_URL).
+    #[arg(long)]
+    pub url: String,
+    /// The tenant.
+    #[arg(long)]
+    pub tenant: String,
+    /// Sign in as this user (password grant).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Read the password from standard input instead of the terminal.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Use an API key read from standard input instead of a password.
+    #[arg(long, conflicts_with_all = ["username", "api_key_env"])]
+    pub api_key_stdin: bool,
+    /// Use an API key from this environment variable instead of a password.
+    #[arg(long, value_name = "VAR", conflicts_with = "username")]
+    pub api_key_env: Option<String>,
+}
+
+/// `organizations …`.
+#[derive(Debug, Subcommand)]
+pub enum Organizations {
+    /// Lists the organizations the credential may see.
+    List {
+        /// Page size.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Page, from 1.
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+    },
+    /// One organization.
+    Get {
+        /// The organization's ID.
+        organization_id: String,
+    },
+    /// Creates an organization; the caller becomes its owner.
+    Create {
+        /// The organization's ID.
+        organization_id: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Its description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Deletes an organization (restorable within the tenant's window).
+    Delete {
+        /// The organization's ID.
+        organization_id: String,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
     },
 }

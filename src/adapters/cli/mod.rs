@@ -14,7 +14,9 @@ use args::{Cli, Command, Jwks, Proxy, Token};
 use clap::{CommandFactory, Parser};
 use tokens::{keygen, token_inspect, token_sign, token_verify};
 
+mod admin;
 pub mod args;
+mod client;
 mod tokens;
 
 /// Default lifetime of a signed token: 15 minutes.
@@ -111,7 +113,17 @@ pub fn run(args: &[String], stdin: &mut dyn Read, env: &dyn Env) -> Output {
             stderr: String::new(),
         };
     }
-    match dispatch(cli.command, stdin, env) {
+    let remote = matches!(
+        cli.command,
+        Command::Login(_) | Command::Logout | Command::Organizations(_)
+    );
+    let result = match cli.command {
+        Command::Login(l) => admin::login(l, &cli.profile, stdin, env),
+        Command::Logout => admin::logout(&cli.profile),
+        Command::Organizations(o) => admin::organizations(o, &cli.profile, env),
+        other => dispatch(other, stdin, env),
+    };
+    match result {
         Ok(value) => Output {
             code: 0,
             stdout: pretty(&value),
@@ -121,6 +133,12 @@ pub fn run(args: &[String], stdin: &mut dyn Read, env: &dyn Env) -> Output {
             code: 2,
             stdout: String::new(),
             stderr: format!("orgwarden: {msg}\n(orgwarden --help for usage)\n"),
+        },
+        // Against a deployment, a refusal is the problem's code on stderr.
+        Err(Failure::Failed { code, message }) if remote => Output {
+            code: 1,
+            stdout: String::new(),
+            stderr: format!("orgwarden: {code}: {message}\n"),
         },
         Err(Failure::Failed { code, message }) => Output {
             code: 1,
@@ -251,7 +269,10 @@ fn dispatch(command: Command, stdin: &mut dyn Read, env: &dyn Env) -> Result<Val
                 "cache_ttl_seconds": config.cache_ttl_ms / 1000,
             }))
         }
-        Command::Completions { .. } => Ok(Value::Null),
+        Command::Completions { .. }
+        | Command::Login(_)
+        | Command::Logout
+        | Command::Organizations(_) => Ok(Value::Null),
     }
 }
 

@@ -1,0 +1,146 @@
+//! The CLI's commands against a running deployment: `login`, `logout`,
+//! and the admin API's organizations (The Things Stack's CLI shapes:
+//! `organizations create <id> --name …`). Secrets never come from an
+//! argument (shell history, the process list): passwords from the
+//! terminal without echo or from standard input, API keys from standard
+//! input or an environment variable.
+
+use std::io::{IsTerminal, Read};
+
+use serde_json::{json, Value};
+
+use super::args::{Login, Organizations};
+use super::client::{self, Profile};
+use super::{fail, usage, Env, Failure};
+use crate::auth::Secret;
+
+fn line(stdin: &mut dyn Read) -> Result<Secret, Failure> {
+    let mut s = String::new();
+    stdin
+        .read_to_string(&mut s)
+        .map_err(|e| fail("io_error", format!("cannot read standard input: {e}")))?;
+    let s = s
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('\r')
+        .to_owned();
+    if s.is_empty() {
+        return Err(usage("nothing on standard input"));
+    }
+    Ok(Secret::new(s))
+}
+
+/// `login`: signs in (or records an API key) and keeps it in the profile.
+pub fn login(
+    l: Login,
+    profile: &str,
+    stdin: &mut dyn Read,
+    env: &dyn Env,
+) -> Result<Value, Failure> {
+    let url = l.url.trim_end_matches('/').to_owned();
+    let mut p = Profile {
+        url,
+        tenant: l.tenant,
+        token: None,
+        expires_at: None,
+        api_key: None,
+    };
+    if l.api_key_stdin || l.api_key_env.is_some() {
+        let key = match &l.api_key_env {
+            Some(var) => {
+                Secret::new(std::env::var(var).map_err(|_| usage(format!("${var} is not set")))?)
+            }
+            None => line(stdin)?,
+        };
+        // Checked before it is kept: any credential of the tenant reads its settings.
+        p.api_key = Some(key);
+        client::call(&p, "GET", "/admin/settings", None)?;
+    } else {
+        let username = l
+            .username
+            .ok_or_else(|| usage("--username, --api-key-stdin or --api-key-env is required"))?;
+        let password = if l.password_stdin {
+            line(stdin)?
+        } else {
+            Secret::new(
+                rpassword::prompt_password("Password: ")
+                    .map_err(|e| fail("io_error", e.to_string()))?,
+            )
+        };
+        let (token, ttl) = client::sign_in(&p.url, &p.tenant, &username, &password)?;
+        p.token = Some(token);
+        p.expires_at = Some(env.now().saturating_add(ttl));
+    }
+    let mut all = client::load()?;
+    let shown =
+        json!({ "profile": profile, "url": p.url, "tenant": p.tenant, "expires_at": p.expires_at });
+    all.insert(profile.to_owned(), p);
+    client::save(&all)?;
+    Ok(shown)
+}
+
+/// `logout`: forgets the profile's credential.
+pub fn logout(profile: &str) -> Result<Value, Failure> {
+    let mut all = client::load()?;
+    let removed = all.remove(profile).is_some();
+    client::save(&all)?;
+    Ok(json!({ "profile": profile, "logged_out": removed }))
+}
+
+/// Asks before a destructive operation, unless `--yes`; refuses when there
+/// is nobody to ask.
+fn confirm(what: &str, yes: bool) -> Result<(), Failure> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(usage(format!("{what}: pass --yes to confirm")));
+    }
+    eprint!("{what}? [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| fail("io_error", e.to_string()))?;
+    if answer.trim().eq_ignore_ascii_case("y") {
+        Ok(())
+    } else {
+        Err(fail("cancelled", "nothing was changed"))
+    }
+}
+
+/// `organizations …`.
+pub fn organizations(cmd: Organizations, profile: &str, env: &dyn Env) -> Result<Value, Failure> {
+    let p = client::profile(profile, env.now())?;
+    let base = "/admin/organizations";
+    match cmd {
+        Organizations::List { limit, page } => client::call(
+            &p,
+            "GET",
+            &format!("{base}?limit={limit}&page={page}"),
+            None,
+        ),
+        Organizations::Get { organization_id } => {
+            client::call(&p, "GET", &format!("{base}/{organization_id}"), None)
+        }
+        Organizations::Create {
+            organization_id,
+            name,
+            description,
+        } => {
+            let body = match description {
+                Some(d) => json!({ "id": organization_id, "name": name, "description": d }),
+                None => json!({ "id": organization_id, "name": name }),
+            };
+            client::call(&p, "POST", base, Some(&body))
+        }
+        Organizations::Delete {
+            organization_id,
+            yes,
+        } => {
+            confirm(&format!("delete organization {organization_id}"), yes)?;
+            client::call(&p, "DELETE", &format!("{base}/{organization_id}"), None)?;
+            Ok(json!({ "deleted": organization_id }))
+        }
+    }
+}
