@@ -115,3 +115,37 @@ test('an API key from the environment, never from an argument', async () => {
   assert.equal(wrongKey.status, 1);
   assert.match(wrongKey.stderr, /credential_invalid|key_invalid|invalid/);
 });
+
+test('organizations members: set by role or rights, list, the last-owner rule, delete', async () => {
+  assert.equal(cli(['login', '--url', url, '--tenant', 'acme', '--username', 'root', '--password-stdin'], PASSWORD).code, 0);
+  const token = JSON.parse(readFileSync(path.join(config, 'profiles.json'), 'utf8')).default.token;
+  const made = await mf.dispatchFetch('http://localhost/t/acme/api/v1/admin/users', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'bob', email: 'bob@acme.example', password: 'bob-password-1' }),
+  });
+  assert.equal(made.status, 201);
+  assert.equal(cli(['organizations', 'create', 'team', '--name', 'Team']).code, 0);
+  const added = cli(['organizations', 'members', 'set', '--organization-id', 'team', '--user-id', 'bob', '--role', 'member']);
+  assert.equal(added.code, 0, added.stderr);
+  assert.equal(added.json.role, 'member');
+  // The Things Stack's shape: collaborators set with explicit rights.
+  const changed = cli(['organizations', 'collaborators', 'set', '--organization-id', 'team', '--user-id', 'bob', '--rights', 'RIGHT_ORGANIZATION_INFO,RIGHT_ORGANIZATION_APPLICATIONS_LIST']);
+  assert.equal(changed.code, 0, changed.stderr);
+  assert.deepEqual(changed.json.rights.slice().sort(), ['RIGHT_ORGANIZATION_APPLICATIONS_LIST', 'RIGHT_ORGANIZATION_INFO']);
+  const listed = cli(['organizations', 'members', 'list', '--organization-id', 'team']);
+  // A tenant admin's new organization has no owner until one is set.
+  assert.deepEqual(listed.json.members.map((m) => m.user_id), ['bob']);
+  const unknown = cli(['organizations', 'members', 'set', '--organization-id', 'team', '--user-id', 'bob', '--rights', 'RIGHT_NOPE']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /^orgwarden: invalid_request: |unknown_right/);
+  assert.equal(cli(['organizations', 'members', 'set', '--organization-id', 'team', '--user-id', 'bob']).code, 2, 'a role or rights');
+  assert.equal(cli(['organizations', 'members', 'set', '--organization-id', 'team', '--user-id', 'bob', '--role', 'owner']).code, 0);
+  const lastOwner = cli(['organizations', 'members', 'delete', '--organization-id', 'team', '--user-id', 'bob', '--yes']);
+  assert.equal(lastOwner.code, 1);
+  assert.match(lastOwner.stderr, /^orgwarden: organization_needs_owner: /);
+  // Another owner, and then bob may go.
+  assert.equal(cli(['organizations', 'members', 'set', '--organization-id', 'team', '--user-id', 'root', '--role', 'owner']).code, 0);
+  assert.equal(cli(['organizations', 'members', 'delete', '--organization-id', 'team', '--user-id', 'bob', '--yes']).code, 0);
+  assert.deepEqual(cli(['organizations', 'members', 'list', '--organization-id', 'team']).json.members.map((m) => m.user_id), ['root']);
+});

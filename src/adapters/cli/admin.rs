@@ -9,9 +9,10 @@ use std::io::{IsTerminal, Read};
 
 use serde_json::{json, Value};
 
-use super::args::{Login, Organizations};
+use super::args::{Login, Members, Organizations};
 use super::client::{self, Profile};
-use super::{fail, usage, Env, Failure};
+use super::{fail, to_value, usage, Env, Failure};
+use crate::admin::members::{MemberGrant, NewMember};
 use crate::auth::Secret;
 
 fn line(stdin: &mut dyn Read) -> Result<Secret, Failure> {
@@ -134,6 +135,7 @@ pub fn organizations(cmd: Organizations, profile: &str, env: &dyn Env) -> Result
             };
             client::call(&p, "POST", base, Some(&body))
         }
+        Organizations::Members(m) => members(&p, m),
         Organizations::Delete {
             organization_id,
             yes,
@@ -141,6 +143,57 @@ pub fn organizations(cmd: Organizations, profile: &str, env: &dyn Env) -> Result
             confirm(&format!("delete organization {organization_id}"), yes)?;
             client::call(&p, "DELETE", &format!("{base}/{organization_id}"), None)?;
             Ok(json!({ "deleted": organization_id }))
+        }
+    }
+}
+
+/// `organizations members …`: bodies are the server's own request types.
+fn members(p: &Profile, cmd: Members) -> Result<Value, Failure> {
+    match cmd {
+        Members::List { organization_id } => client::call(
+            p,
+            "GET",
+            &format!("/admin/organizations/{organization_id}/members?limit=1000"),
+            None,
+        ),
+        Members::Set {
+            organization_id,
+            user_id,
+            role,
+            rights,
+        } => {
+            let path = format!("/admin/organizations/{organization_id}/members");
+            let grant = MemberGrant {
+                role: role.clone(),
+                rights: rights.clone(),
+            };
+            // Set: change the membership, or make it when there is none.
+            match client::call(
+                p,
+                "PUT",
+                &format!("{path}/{user_id}"),
+                Some(&to_value(&grant)?),
+            ) {
+                Err(Failure::Failed { code, .. }) if code == "not_found" => {
+                    let new = NewMember {
+                        user_id,
+                        role,
+                        rights,
+                    };
+                    client::call(p, "POST", &path, Some(&to_value(&new)?))
+                }
+                other => other,
+            }
+        }
+        Members::Delete {
+            organization_id,
+            user_id,
+            yes,
+        } => {
+            confirm(&format!("remove {user_id} from {organization_id}"), yes)?;
+            let path = format!("/admin/organizations/{organization_id}/members/{user_id}");
+            client::call(p, "DELETE", &path, None)?;
+            Ok(json!({ "removed": user_id, "organization": organization_id }))
         }
     }
 }

@@ -183,4 +183,45 @@ pub enum Organizations {
         #[arg(long)]
         yes: bool,
     },
+    /// The organization's members (The Things Stack: collaborators).
+    #[command(subcommand, visible_alias = "collaborators")]
+    Members(Members),
+}
+
+/// `organizations members …`.
+#[derive(Debug, Subcommand)]
+pub enum Members {
+    /// Lists the members with their roles and rights.
+    List {
+        /// The organization's ID.
+        #[arg(long)]
+        organization_id: String,
+    },
+    /// Adds a member, or changes a member's role or rights.
+    Set {
+        /// The organization's ID.
+        #[arg(long)]
+        organization_id: String,
+        /// The user.
+        #[arg(long)]
+        user_id: String,
+        /// A built-in (owner, admin, member) or custom role.
+        #[arg(long, conflicts_with = "rights", required_unless_present = "rights")]
+        role: Option<String>,
+        /// Explicit rights instead of a role: RIGHT_…,RIGHT_…
+        #[arg(long, value_delimiter = ',')]
+        rights: Option<Vec<String>>,
+    },
+    /// Removes a member (never the last owner).
+    Delete {
+        /// The organization's ID.
+        #[arg(long)]
+        organization_id: String,
+        /// The user.
+        #[arg(long)]
+        user_id: String,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
 }
