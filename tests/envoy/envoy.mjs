@@ -2,22 +2,14 @@
 // installs it) with orgwarden's filter, from examples/envoy/envoy.yaml with
 // the test's ports filled in. Listens on 127.0.0.1; stopped by PID.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { root, freePort } from '../component/serve.mjs';
+import { root, freePort, venvBinary } from '../component/serve.mjs';
 
 export const filterWasm = path.join(root, 'target/envoy/orgwarden-filter.wasm');
 
-export function envoyBin() {
-  if (process.env.ENVOY_BIN) return process.env.ENVOY_BIN;
-  const lib = path.join(root, '.venv/lib');
-  for (const py of existsSync(lib) ? readdirSync(lib) : []) {
-    const bin = path.join(lib, py, 'site-packages/envoy/_bin/envoy');
-    if (existsSync(bin)) return bin;
-  }
-  throw new Error('envoy not found: run scripts/setup.sh');
-}
+export const envoyBin = () => venvBinary('ENVOY_BIN', 'envoy/_bin/envoy');
 
 /**
  * Starts Envoy with the filter: `upstream` and `directory` are base URLs

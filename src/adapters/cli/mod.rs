@@ -117,13 +117,7 @@ pub fn run(args: &[String], stdin: &mut dyn Read, env: &dyn Env) -> Output {
         cli.command,
         Command::Login(_) | Command::Logout | Command::Organizations(_)
     );
-    let result = match cli.command {
-        Command::Login(l) => admin::login(l, &cli.profile, stdin, env),
-        Command::Logout => admin::logout(&cli.profile),
-        Command::Organizations(o) => admin::organizations(o, &cli.profile, env),
-        other => dispatch(other, stdin, env),
-    };
-    match result {
+    match dispatch(cli.command, &cli.profile, stdin, env) {
         Ok(value) => Output {
             code: 0,
             stdout: pretty(&value),
@@ -209,8 +203,16 @@ pub(crate) fn read_stdin(stdin: &mut dyn Read) -> Result<String, Failure> {
     Ok(s)
 }
 
-fn dispatch(command: Command, stdin: &mut dyn Read, env: &dyn Env) -> Result<Value, Failure> {
+fn dispatch(
+    command: Command,
+    profile: &str,
+    stdin: &mut dyn Read,
+    env: &dyn Env,
+) -> Result<Value, Failure> {
     match command {
+        Command::Login(l) => admin::login(l, profile, stdin, env),
+        Command::Logout => admin::logout(profile),
+        Command::Organizations(o) => admin::organizations(o, profile, env),
         Command::Keygen(k) => keygen(
             &Args::new(
                 &[
@@ -269,10 +271,8 @@ fn dispatch(command: Command, stdin: &mut dyn Read, env: &dyn Env) -> Result<Val
                 "cache_ttl_seconds": config.cache_ttl_ms / 1000,
             }))
         }
-        Command::Completions { .. }
-        | Command::Login(_)
-        | Command::Logout
-        | Command::Organizations(_) => Ok(Value::Null),
+        // Answered by `run` before dispatch: a script, not JSON.
+        Command::Completions { .. } => Ok(Value::Null),
     }
 }
 

@@ -68,7 +68,8 @@ struct State {
 
 struct Keyed {
     gate: Rc<Gate>,
-    jwks: String,
+    /// Shared, not copied: every request takes the state, few refresh it.
+    jwks: Rc<str>,
     fetched_ms: i64,
 }
 
@@ -89,7 +90,7 @@ pub fn gate() -> Result<(Rc<Settings>, Rc<Gate>), Problem> {
         let gate = state
             .gate
             .as_ref()
-            .map(|k| (Rc::clone(&k.gate), k.jwks.clone(), k.fetched_ms));
+            .map(|k| (Rc::clone(&k.gate), Rc::clone(&k.jwks), k.fetched_ms));
         (state.settings.clone(), gate)
     });
     let settings = settings?;
@@ -101,9 +102,9 @@ pub fn gate() -> Result<(Rc<Settings>, Rc<Gate>), Problem> {
     }
     let fetched = fetch_jwks(&settings);
     let keyed = match (fetched, current) {
-        (Ok(jwks), Some((gate, old, _))) if jwks == old => Keyed {
+        (Ok(jwks), Some((gate, old, _))) if *jwks == *old => Keyed {
             gate,
-            jwks,
+            jwks: old,
             fetched_ms: now,
         },
         (Ok(jwks), _) => {
@@ -112,7 +113,7 @@ pub fn gate() -> Result<(Rc<Settings>, Rc<Gate>), Problem> {
             let gate = Gate::with_keys(settings.config.clone(), &settings.base_url, keys);
             Keyed {
                 gate: Rc::new(gate),
-                jwks,
+                jwks: Rc::from(jwks),
                 fetched_ms: now,
             }
         }
