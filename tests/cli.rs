@@ -357,28 +357,44 @@ fn proxy_check_validates_a_configuration_as_the_worker_does() {
         .contains("rule 1 (/a/**/b)"));
 }
 
-/// Every command has its `--help` (exit 0, on stdout), and completions come
-/// from the same definition for the common shells.
+/// Every command has its `--help` (exit 0, on stdout): the whole tree,
+/// walked from `orgwarden help`'s own listing.
 #[test]
 fn help_on_every_command_and_completions() {
-    for args in [
-        &["--help"][..],
-        &["keygen", "--help"],
-        &["jwks", "public", "--help"],
-        &["token", "sign", "--help"],
-        &["token", "inspect", "--help"],
-        &["token", "verify", "--help"],
-        &["proxy", "check", "--help"],
-        &["completions", "--help"],
-    ] {
-        let r = orgwarden(args, "");
+    fn commands(r: &str) -> Vec<String> {
+        r.split("Commands:\n")
+            .nth(1)
+            .map(|rest| {
+                rest.lines()
+                    .take_while(|l| !l.trim().is_empty())
+                    .filter_map(|l| l.split_whitespace().next())
+                    .filter(|c| *c != "help")
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    let mut todo: Vec<Vec<String>> = vec![vec![]];
+    let mut seen = 0;
+    while let Some(path) = todo.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let r = orgwarden(&args, "");
         assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
         assert!(
             r.stdout.contains("Usage: orgwarden"),
             "{args:?}: {}",
             r.stdout
         );
+        seen += 1;
+        for c in commands(&r.stdout) {
+            let mut next = path.clone();
+            next.push(c);
+            todo.push(next);
+        }
     }
+    // Every leaf of the tree: tools, login, and the admin API's commands.
+    assert!(seen > 100, "only {seen} commands");
     for shell in ["bash", "zsh", "fish"] {
         let r = orgwarden(&["completions", shell], "");
         assert_eq!(r.code, 0, "{shell}: {}", r.stderr);

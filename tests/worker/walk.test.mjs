@@ -1,4 +1,4 @@
-// The README's new-user path as one scripted walk through the built worker in
+// docs/http-walk.md's new-user path as one scripted walk through the built worker in
 // workerd: create a tenant with the operator key, sign in, create an
 // organization, add a member, and check what the member's token carries.
 // Then the token endpoint's refusals.

@@ -5,13 +5,45 @@
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use clap_complete::Shell;
 
+use super::entities::{Application, Client, Entities, Gateway};
+use super::invitations::Accept;
+use super::organizations::Organizations;
+use super::output::Format;
+use super::tenant::{Account, Settings, Tenants};
+use super::users::Users;
+
 /// orgwarden: Ed25519 access tokens and organization rights for multi-organization APIs.
 #[derive(Debug, Parser)]
 #[command(name = "orgwarden", version, about, long_about = None)]
 pub struct Cli {
     /// The profile (deployment, tenant, credential) to use.
-    #[arg(long, global = true, default_value = "default")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "default",
+        help_heading = "Global options"
+    )]
     pub profile: String,
+    /// How answers are printed: json (the API's own) or table (for people).
+    #[arg(
+        long,
+        short = 'o',
+        global = true,
+        value_enum,
+        default_value_t,
+        hide_possible_values = true,
+        help_heading = "Global options"
+    )]
+    pub output: Format,
+    /// Print only these fields of each record: id,name,…
+    #[arg(
+        long,
+        global = true,
+        value_delimiter = ',',
+        value_name = "FIELD,…",
+        help_heading = "Global options"
+    )]
+    pub field_mask: Option<Vec<String>>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -38,9 +70,35 @@ pub enum Command {
     Login(Login),
     /// Forgets the profile's credential.
     Logout,
-    /// Organizations of the tenant.
+    /// Organizations of the tenant, their members, roles, API keys and invitations.
     #[command(subcommand, visible_alias = "organization", visible_alias = "org")]
     Organizations(Organizations),
+    /// Users of the tenant, their API keys, and invitations to register.
+    #[command(subcommand, visible_alias = "user")]
+    Users(Users),
+    /// Applications and their collaborators.
+    #[command(subcommand, visible_alias = "application", visible_alias = "app")]
+    Applications(Entities<Application>),
+    /// Gateways and their collaborators.
+    #[command(subcommand, visible_alias = "gateway", visible_alias = "gtw")]
+    Gateways(Entities<Gateway>),
+    /// OAuth clients and their collaborators.
+    #[command(subcommand, visible_alias = "client")]
+    Clients(Entities<Client>),
+    /// Invitations sent to you.
+    #[command(subcommand, visible_alias = "invitation")]
+    Invitations(Invitations),
+    /// The signed-in user and its organizations.
+    #[command(subcommand)]
+    Account(Account),
+    /// The tenant's settings.
+    #[command(subcommand)]
+    Settings(Settings),
+    /// The tenant's outbox of notifications (tenant admins).
+    Notifications(Paging),
+    /// Tenants of the deployment (the operator's).
+    #[command(subcommand, visible_alias = "tenant")]
+    Tenants(Tenants),
     /// Shell completions for bash, zsh, fish, elvish or PowerShell, on stdout.
     Completions {
         /// The shell.
@@ -147,81 +205,79 @@ pub struct Login {
     pub api_key_env: Option<String>,
 }
 
-/// `organizations …`.
+/// `invitations …`.
 #[derive(Debug, Subcommand)]
-pub enum Organizations {
-    /// Lists the organizations the credential may see.
-    List {
-        /// Page size.
-        #[arg(long, default_value_t = 100)]
-        limit: u32,
-        /// Page, from 1.
-        #[arg(long, default_value_t = 1)]
-        page: u32,
-    },
-    /// One organization.
-    Get {
-        /// The organization's ID.
-        organization_id: String,
-    },
-    /// Creates an organization; the caller becomes its owner.
-    Create {
-        /// The organization's ID.
-        organization_id: String,
-        /// Its name.
-        #[arg(long)]
-        name: String,
-        /// Its description.
-        #[arg(long)]
-        description: Option<String>,
-    },
-    /// Deletes an organization (restorable within the tenant's window).
-    Delete {
-        /// The organization's ID.
-        organization_id: String,
-        /// Do not ask.
-        #[arg(long)]
-        yes: bool,
-    },
-    /// The organization's members (The Things Stack: collaborators).
-    #[command(subcommand, visible_alias = "collaborators")]
-    Members(Members),
+pub enum Invitations {
+    /// Accepts an invitation: the signed-in user joins, or a new user
+    /// registers with it. The token (or the link from the email) is asked
+    /// without echo, or read from standard input.
+    Accept(Accept),
 }
 
-/// `organizations members …`.
-#[derive(Debug, Subcommand)]
-pub enum Members {
-    /// Lists the members with their roles and rights.
-    List {
-        /// The organization's ID.
-        #[arg(long)]
-        organization_id: String,
-    },
-    /// Adds a member, or changes a member's role or rights.
-    Set {
-        /// The organization's ID.
-        #[arg(long)]
-        organization_id: String,
-        /// The user.
-        #[arg(long)]
-        user_id: String,
-        /// A built-in (owner, admin, member) or custom role.
-        #[arg(long, conflicts_with = "rights", required_unless_present = "rights")]
-        role: Option<String>,
-        /// Explicit rights instead of a role: RIGHT_…,RIGHT_…
-        #[arg(long, value_delimiter = ',')]
-        rights: Option<Vec<String>>,
-    },
-    /// Removes a member (never the last owner).
-    Delete {
-        /// The organization's ID.
-        #[arg(long)]
-        organization_id: String,
-        /// The user.
-        #[arg(long)]
-        user_id: String,
-        /// Do not ask.
-        #[arg(long)]
-        yes: bool,
-    },
+/// `--limit` and `--page` of a listing.
+#[derive(Debug, Clone, Copy, ClapArgs)]
+pub struct Paging {
+    /// Items per page, 1 to 1000.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Page, from 1.
+    #[arg(long, default_value_t = 1)]
+    pub page: u32,
+}
+
+impl Paging {
+    /// As query parameters.
+    pub fn query(self) -> [(&'static str, Option<String>); 2] {
+        [
+            ("limit", Some(self.limit.to_string())),
+            ("page", Some(self.page.to_string())),
+        ]
+    }
+}
+
+/// What `search` matches.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct Filters {
+    /// IDs containing this text.
+    #[arg(long)]
+    pub id_contains: Option<String>,
+    /// Names containing this text (case-insensitive).
+    #[arg(long)]
+    pub name_contains: Option<String>,
+    /// Deleted ones (still restorable) instead.
+    #[arg(long)]
+    pub deleted: bool,
+}
+
+impl Filters {
+    /// As query parameters.
+    pub fn query(self) -> [(&'static str, Option<String>); 3] {
+        [
+            ("id_contains", self.id_contains),
+            ("name_contains", self.name_contains),
+            ("deleted", self.deleted.then(|| "true".to_owned())),
+        ]
+    }
+}
+
+/// `--yes` of a destructive command.
+#[derive(Debug, Clone, Copy, ClapArgs)]
+pub struct Yes {
+    /// Do not ask for confirmation (needed when standard input is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks (unique names and groups, valid
+    /// defaults and conflicts) over every command, which it otherwise makes
+    /// only when a command is reached in a debug build.
+    #[test]
+    fn the_command_tree_passes_clap_checks() {
+        Cli::command().debug_assert();
+    }
 }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::remote::{enc, Call, Scope};
 use super::{fail, Failure};
 use crate::auth::Secret;
 
@@ -128,6 +129,12 @@ fn answer(mut res: ureq::http::Response<ureq::Body>) -> Result<Value, Failure> {
         .or_else(|| json.get("error_description"))
         .and_then(Value::as_str)
         .map_or_else(|| format!("the server answered {status}"), str::to_owned);
+    // A refused credential (expired, revoked, its user suspended): the way on.
+    let detail = if status == 401 {
+        format!("{detail} (run `orgwarden login` again)")
+    } else {
+        detail
+    };
     Err(fail(code, detail))
 }
 
@@ -160,23 +167,36 @@ pub fn sign_in(
     Ok((Secret::new(token), ttl))
 }
 
-/// A call to the tenant's API (`path` under `/t/{tenant}/api/v1`).
-pub fn call(p: &Profile, method: &str, path: &str, body: Option<&Value>) -> Result<Value, Failure> {
-    let url = format!("{}/t/{}/api/v1{path}", p.url, p.tenant);
-    let credential = p
-        .api_key
-        .as_ref()
-        .or(p.token.as_ref())
-        .ok_or_else(|| fail("not_logged_in", "the profile holds no credential"))?;
-    let bearer = format!("Bearer {}", credential.expose());
-    let a = agent();
-    let res = match (method, body) {
-        ("GET", _) => a.get(&url).header("authorization", &bearer).call(),
-        ("DELETE", _) => a.delete(&url).header("authorization", &bearer).call(),
-        ("PUT", Some(b)) => a.put(&url).header("authorization", &bearer).send_json(b),
-        (_, Some(b)) => a.post(&url).header("authorization", &bearer).send_json(b),
-        (_, None) => a.post(&url).header("authorization", &bearer).send_empty(),
+/// Sends a call with the profile's credential (none for an anonymous call,
+/// such as accepting an invitation by registering).
+pub fn send(p: &Profile, call: &Call) -> Result<Value, Failure> {
+    let base = match call.scope {
+        Scope::Tenant => format!("{}/t/{}/api/v1", p.url, enc(&p.tenant)),
+        Scope::Root => format!("{}/api/v1", p.url),
+    };
+    let mut url = format!("{base}{}", call.path);
+    for (i, (k, v)) in call.query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        url.push_str(&format!("{k}={}", enc(v)));
     }
-    .map_err(|e| unreachable(&url, &e))?;
+    let credential = p.api_key.as_ref().or(p.token.as_ref());
+    let mut req = ureq::http::Request::builder()
+        .method(call.method)
+        .uri(&url)
+        .header("accept", "application/json");
+    if let Some(c) = credential {
+        req = req.header("authorization", format!("Bearer {}", c.expose()));
+    }
+    let invalid = |e: ureq::http::Error| fail("invalid_url", format!("{url}: {e}"));
+    let sent = match &call.body {
+        Some(b) => {
+            let bytes = serde_json::to_vec(b).map_err(|e| fail("internal", e.to_string()))?;
+            let req = req.header("content-type", "application/json");
+            agent().run(req.body(bytes).map_err(invalid)?)
+        }
+        // No body at all (not an empty one) for GET, DELETE and actions.
+        None => agent().run(req.body(()).map_err(invalid)?),
+    };
+    let res = sent.map_err(|e| unreachable(&url, &e))?;
     answer(res)
 }

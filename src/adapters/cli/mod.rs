@@ -1,23 +1,33 @@
 //! The `orgwarden` command line tool: keys and tokens for deploying and
-//! debugging. Every command prints JSON on stdout; failures print
-//! `{"code": …, "message": …}` on stdout and exit 1; usage errors (clap's,
-//! from [`args`]) print on stderr and exit 2; `--help` and `--version` print
-//! on stdout and exit 0.
+//! debugging, and a client of a running deployment's API in The Things
+//! Stack's CLI shapes. Answers print as JSON (or `--output table`) on
+//! stdout. A deployment's refusal prints `orgwarden: <code>: <detail>` on
+//! stderr and exits 1; the key and token tools print `{"code", "message"}`
+//! on stdout and exit 1; usage errors (clap's, from [`args`]) print on
+//! stderr and exit 2; `--help` and `--version` print on stdout and exit 0.
 
 use std::io::Read;
 
 use serde_json::{json, Value};
 
-use crate::core::token::keys::SigningKeys;
-use crate::proxy::ProxyConfig;
-use args::{Cli, Command, Jwks, Proxy, Token};
+use args::{Cli, Command, Invitations};
+pub(crate) use args::{Filters, Paging, Yes};
 use clap::{CommandFactory, Parser};
-use tokens::{keygen, token_inspect, token_sign, token_verify};
 
-mod admin;
+mod api_keys;
 pub mod args;
 mod client;
+mod entities;
+mod invitations;
+mod login;
+mod members;
+mod organizations;
+mod output;
+mod remote;
+mod rights;
+mod tenant;
 mod tokens;
+mod users;
 
 /// Default lifetime of a signed token: 15 minutes.
 pub const DEFAULT_TTL_SECS: i64 = 15 * 60;
@@ -113,14 +123,16 @@ pub fn run(args: &[String], stdin: &mut dyn Read, env: &dyn Env) -> Output {
             stderr: String::new(),
         };
     }
-    let remote = matches!(
+    let remote = !matches!(
         cli.command,
-        Command::Login(_) | Command::Logout | Command::Organizations(_)
+        Command::Keygen(_) | Command::Jwks(_) | Command::Token(_) | Command::Proxy(_)
     );
-    match dispatch(cli.command, &cli.profile, stdin, env) {
-        Ok(value) => Output {
+    let answer = dispatch(cli.command, &cli.profile, stdin, env)
+        .and_then(|v| output::render(v, cli.output, cli.field_mask.as_deref()));
+    match answer {
+        Ok(text) => Output {
             code: 0,
-            stdout: pretty(&value),
+            stdout: text,
             stderr: String::new(),
         },
         Err(Failure::Usage(msg)) => Output {
@@ -209,71 +221,27 @@ fn dispatch(
     stdin: &mut dyn Read,
     env: &dyn Env,
 ) -> Result<Value, Failure> {
-    match command {
-        Command::Login(l) => admin::login(l, profile, stdin, env),
-        Command::Logout => admin::logout(profile),
-        Command::Organizations(o) => admin::organizations(o, profile, env),
-        Command::Keygen(k) => keygen(
-            &Args::new(
-                &[
-                    ("kid", k.kid),
-                    ("add-to", k.add_to),
-                    ("public-out", k.public_out),
-                ],
-                None,
-            ),
-            env,
-        ),
-        Command::Jwks(Jwks::Public { input }) => {
-            let text = Args::new(&[], input).input(stdin, env, true)?;
-            let keys = SigningKeys::from_json(&text).map_err(|e| fail(e.code(), e.to_string()))?;
-            to_value(&keys.verification_keys().to_jwks())
+    let call = match command {
+        Command::Login(l) => return login::login(l, profile, stdin, env),
+        Command::Logout => return login::logout(profile),
+        Command::Invitations(Invitations::Accept(a)) => {
+            return invitations::run_accept(&a, profile, stdin, env)
         }
-        Command::Token(Token::Sign { key, claims, ttl }) => token_sign(
-            &Args::new(
-                &[("key", Some(key)), ("claims", claims), ("ttl", ttl)],
-                None,
-            ),
-            stdin,
-            env,
-        ),
-        Command::Token(Token::Inspect { token }) => {
-            token_inspect(&Args::new(&[], token), stdin, env)
+        Command::Tenants(t) => {
+            let (operator, call) = tenant::create_tenant(t, stdin)?;
+            return remote::run(&operator, call);
         }
-        Command::Token(Token::Verify {
-            jwks,
-            iss,
-            aud,
-            leeway,
-            token,
-        }) => token_verify(
-            &Args::new(
-                &[
-                    ("jwks", Some(jwks)),
-                    ("iss", Some(iss)),
-                    ("aud", Some(aud)),
-                    ("leeway", leeway),
-                ],
-                token,
-            ),
-            stdin,
-            env,
-        ),
-        Command::Proxy(Proxy::Check { input }) => {
-            let text = Args::new(&[], input).input(stdin, env, true)?;
-            let config =
-                ProxyConfig::from_json(&text).map_err(|e| fail("config_invalid", e.to_string()))?;
-            Ok(json!({
-                "valid": true,
-                "routes": config.routes.rules().len(),
-                "issuers": config.issuers.len(),
-                "default_tenant": config.default_tenant.as_ref().map(ToString::to_string),
-                "cache_ttl_seconds": config.cache_ttl_ms / 1000,
-            }))
-        }
-        // Answered by `run` before dispatch: a script, not JSON.
-        Command::Completions { .. } => Ok(Value::Null),
-    }
+        Command::Organizations(o) => organizations::call(o)?,
+        Command::Users(u) => users::call(u, stdin)?,
+        Command::Applications(e) => entities::call(e)?,
+        Command::Gateways(e) => entities::call(e)?,
+        Command::Clients(e) => entities::call(e)?,
+        Command::Account(a) => tenant::account(a)?,
+        Command::Settings(s) => tenant::settings(s)?,
+        Command::Notifications(paging) => tenant::notifications(paging),
+        tool => return tokens::tools(tool, stdin, env),
+    };
+    remote::run(&client::profile(profile, env.now())?, call)
 }
 
 pub(crate) fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, Failure> {

@@ -1,6 +1,7 @@
 //! Keys and tokens: `keygen`, `token sign`, and `token inspect` and `token
 //! verify` through the decision surface every target shares
-//! ([`crate::core::surface`]), so the tool answers with the edge's codes.
+//! ([`crate::core::surface`]), so the tool answers with the edge's codes;
+//! `jwks public` and `proxy check`. No deployment is involved.
 
 use std::io::Read;
 
@@ -8,10 +9,12 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use chrono::{DateTime, SecondsFormat};
 use serde_json::{json, Value};
 
+use super::args::{Command, Jwks, Proxy, Token};
 use super::{fail, pretty, read_stdin, to_value, usage, Args, Env, Failure, DEFAULT_TTL_SECS};
 use crate::core::surface::{self, VerifyRequest};
 use crate::core::token::keys::SigningKeys;
 use crate::core::token::{sign, AccessClaims};
+use crate::proxy::ProxyConfig;
 
 pub(super) fn keygen(a: &Args, env: &dyn Env) -> Result<Value, Failure> {
     if !a.positional.is_empty() {
@@ -153,4 +156,75 @@ pub(super) fn token_verify(
     let verified = surface::verify(&token, &jwks, &request, env.now())
         .map_err(|e| fail(&e.code, e.message))?;
     to_value(&verified)
+}
+
+/// The key, token and configuration tools: no deployment involved.
+pub(crate) fn tools(
+    command: Command,
+    stdin: &mut dyn Read,
+    env: &dyn Env,
+) -> Result<Value, Failure> {
+    match command {
+        Command::Keygen(k) => keygen(
+            &Args::new(
+                &[
+                    ("kid", k.kid),
+                    ("add-to", k.add_to),
+                    ("public-out", k.public_out),
+                ],
+                None,
+            ),
+            env,
+        ),
+        Command::Jwks(Jwks::Public { input }) => {
+            let text = Args::new(&[], input).input(stdin, env, true)?;
+            let keys = SigningKeys::from_json(&text).map_err(|e| fail(e.code(), e.to_string()))?;
+            to_value(&keys.verification_keys().to_jwks())
+        }
+        Command::Token(Token::Sign { key, claims, ttl }) => token_sign(
+            &Args::new(
+                &[("key", Some(key)), ("claims", claims), ("ttl", ttl)],
+                None,
+            ),
+            stdin,
+            env,
+        ),
+        Command::Token(Token::Inspect { token }) => {
+            token_inspect(&Args::new(&[], token), stdin, env)
+        }
+        Command::Token(Token::Verify {
+            jwks,
+            iss,
+            aud,
+            leeway,
+            token,
+        }) => token_verify(
+            &Args::new(
+                &[
+                    ("jwks", Some(jwks)),
+                    ("iss", Some(iss)),
+                    ("aud", Some(aud)),
+                    ("leeway", leeway),
+                ],
+                token,
+            ),
+            stdin,
+            env,
+        ),
+        Command::Proxy(Proxy::Check { input }) => {
+            let text = Args::new(&[], input).input(stdin, env, true)?;
+            let config =
+                ProxyConfig::from_json(&text).map_err(|e| fail("config_invalid", e.to_string()))?;
+            Ok(json!({
+                "valid": true,
+                "routes": config.routes.rules().len(),
+                "issuers": config.issuers.len(),
+                "default_tenant": config.default_tenant.as_ref().map(ToString::to_string),
+                "cache_ttl_seconds": config.cache_ttl_ms / 1000,
+            }))
+        }
+        // Answered by `run` before dispatch (a script, not JSON); the
+        // deployment's commands by `dispatch`.
+        _ => Ok(Value::Null),
+    }
 }
