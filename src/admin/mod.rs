@@ -250,8 +250,11 @@ async fn rights_on_record<S: Store>(
                 // A registered organization that is not approved (pending or
                 // rejected) lets its members see it, nothing more: no
                 // members added, no keys, no invitations before approval.
+                // Expanded first: an owner holds RIGHT_ORGANIZATION_INFO
+                // through RIGHT_ORGANIZATION_ALL.
                 Some(m) if !approved => membership_rights(ctx, &m)
                     .await?
+                    .implied()
                     .intersection(RightSet::of(&[Right::OrganizationInfo])),
                 Some(m) => membership_rights(ctx, &m).await?,
                 None => RightSet::EMPTY,

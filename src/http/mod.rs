@@ -9,9 +9,11 @@
 //! - [`admin`]: admin operations taken apart into commands and queries;
 //! - [`oauth`]: the token endpoint and discovery;
 //! - [`serve`]: the whole surface, and where writes go;
-//! - [`message`]: plain requests and responses.
+//! - [`message`]: plain requests and responses;
+//! - [`console`]: which file of the console a path is, and its headers.
 
 pub mod admin;
+pub mod console;
 pub mod directory;
 pub mod extract;
 #[cfg(feature = "openapi")]

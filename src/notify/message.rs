@@ -74,7 +74,7 @@ pub fn link(template: &str, base_url: &str, tenant: &TenantId, token: &Secret) -
 }
 
 /// The default link template.
-pub const DEFAULT_LINK: &str = "{base_url}/t/{tenant}/console/#/invitations/{token}";
+pub const DEFAULT_LINK: &str = "{base_url}/t/{tenant}/portal/#/invitations/{token}";
 
 #[cfg(test)]
 mod tests {
@@ -87,7 +87,7 @@ mod tests {
         let l = link(DEFAULT_LINK, "https://ow.example", &t, &token);
         assert_eq!(
             l.expose(),
-            "https://ow.example/t/acme/console/#/invitations/OWI.A.B"
+            "https://ow.example/t/acme/portal/#/invitations/OWI.A.B"
         );
         let notice = Notice {
             tenant: t,

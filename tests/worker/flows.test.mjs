@@ -113,7 +113,7 @@ test('an invitation goes out by email and webhook, and registers the invitee in 
   assert.match(mail.text, /Hello Erin/);
   const token = TOKEN.exec(mail.text)[0];
   assert.ok(mail.html.includes(token) && mail.html.includes('Team &lt;A&amp;B&gt;'), 'HTML escaped, link included');
-  assert.ok(mail.text.includes(`${BASE}/t/acme/console/#/invitations/${token}`));
+  assert.ok(mail.text.includes(`${BASE}/t/acme/portal/#/invitations/${token}`));
   const hook = await receiver.waitFor((d) => d.type === 'invitation.created' && d.data.email === undefined && d.data.to.includes('erin@example.com'));
   assert.equal(hook.data.link.match(TOKEN)[0], token);
   assert.equal(hook.id, hook.data.notification_id);
@@ -189,8 +189,10 @@ test('Tyk\'s story: a user registers an organization, an admin approves it, the 
   assert.deepEqual([reg.status, reg.body.state], [201, 'pending']);
   await mailTo(mf, 'root@acme.example', /asks to register Bob Co/);
   await receiver.waitFor((d) => d.type === 'organization.registration_requested' && d.data.organization_id === 'bobco');
-  // Pending: in no token, no invitations.
+  // Pending: in no token, no invitations; its owner sees it, and only that.
   assert.equal(claimsOf(await signIn(mf, 'bob')).orgs?.bobco, undefined);
+  assert.equal((await api(mf, 'GET', `${A}/organizations/bobco`, { as: as('bob') })).body.state, 'pending');
+  assert.deepEqual((await api(mf, 'GET', `${A}/organizations/bobco/rights`, { as: as('bob') })).body.rights, ['RIGHT_ORGANIZATION_INFO']);
   assert.equal((await api(mf, 'POST', `${A}/organizations/bobco/invitations`, { as: as('bob'), body: { email: 'carl@example.com', role: 'member' } })).status, 403);
   const listed = await api(mf, 'GET', `${A}/organizations?state=pending`, { as: root() });
   assert.ok(listed.body.organizations.some((o) => o.id === 'bobco'));

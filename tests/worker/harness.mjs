@@ -100,6 +100,13 @@ export async function startWorker({ bindings = {}, kvPersist = false, durableObj
     kvPersist,
     durableObjects: { TENANTS: { className: 'TenantWriter', useSQLite: true } },
     durableObjectsPersist,
+    // The console's files, served by the worker first (wrangler.toml's [assets]).
+    assets: {
+      directory: path.join(root, 'console/dist'),
+      binding: 'ASSETS',
+      routerConfig: { invoke_user_worker_ahead_of_assets: true, has_user_worker: true },
+      assetConfig: { html_handling: 'none', not_found_handling: 'none' },
+    },
     bindings: { PUBLIC_BASE_URL: 'http://127.0.0.1:8787', NOTIFY_FROM: 'noreply@orgwarden.example', ...bindings },
     host: '127.0.0.1',
   });

@@ -278,7 +278,7 @@ mod tests {
         for text in [
             t.to_owned(),
             format!(" {t}\n"),
-            format!("https://x.example/t/acme/console/#/invitations/{t}"),
+            format!("https://x.example/t/acme/portal/#/invitations/{t}"),
         ] {
             assert_eq!(token_in(&text).ok().as_deref(), Some(t));
         }

@@ -12,6 +12,7 @@
 //! them to KV; `ORGWARDEN_WRITES = "kv-only"` writes to KV directly instead,
 //! without the single writer's guarantees (the benchmarks' baseline).
 
+mod assets;
 mod body;
 mod deliver;
 mod isolate;
@@ -99,6 +100,9 @@ async fn fetch(
     // hot path more than anything else in a profile.
     let url = req.url();
     let (path, query) = proxy::split_url(&url);
+    if let Some(c) = http::console::route(path) {
+        return assets::serve(c, &req.method(), &env).await.map(Into::into);
+    }
     if !http::table::is_own(path) {
         return proxy::handle(&req, &env, path, query).await;
     }
