@@ -50,6 +50,9 @@ cargo run --quiet --example decide
 step "benchmarks compile"
 cargo bench --no-run --quiet
 
+step "fuzz targets compile (cargo check on stable; bash scripts/fuzz.sh runs them on nightly)"
+cargo check --quiet --manifest-path fuzz/Cargo.toml --bins
+
 step "worker build (worker-build), with the console (the browser module, tsc, esbuild)"
 bash scripts/build-worker.sh
 

@@ -5,7 +5,10 @@ suspend itself, or change its own memberships — and each of these revokes
 its tokens at once, by design (docs/proxy.md, "Revocation"). Left alone, the
 fuzzer finds that path early and spends the rest of the run on 401s. So a
 generated change aimed at the acting user is aimed at another (nonexistent)
-user instead; everything else is fair game.
+user instead, in the path (`…/members/root`) and in a new membership's body
+(`{"user_id": "root"}`: adding the acting user to an organization changes
+its memberships too, and a link from that creation to `…/members/{userId}`
+would then meet the stand-in); everything else is fair game.
 """
 import schemathesis
 
@@ -18,4 +21,7 @@ def map_case(context, case):
     params = case.path_parameters or {}
     if case.method.upper() in ("PUT", "DELETE", "PATCH") and params.get("userId") == ACTING_USER:
         case.path_parameters = {**params, "userId": STAND_IN}
+    body = case.body
+    if case.method.upper() == "POST" and isinstance(body, dict) and body.get("user_id") == ACTING_USER:
+        case.body = {**body, "user_id": STAND_IN}
     return case
