@@ -8,6 +8,7 @@ use std::cell::RefCell;
 
 use libfuzzer_sys::fuzz_target;
 use orgwarden::auth::Authenticator;
+use orgwarden::core::password::{Kdf, RustKdf};
 use orgwarden::core::token::keys::SigningKeys;
 use orgwarden::core::token::{sign, KeySet};
 use orgwarden::http::admin::Draw;
@@ -58,7 +59,19 @@ const TARGETS: &[(&str, &str)] = &[
     ),
 ];
 
+#[derive(Debug)]
 struct FixedDraw(RefCell<u64>);
+
+impl Kdf for FixedDraw {
+    fn pbkdf2<'a>(
+        &'a self,
+        password: &'a [u8],
+        salt: &'a [u8],
+        iterations: u32,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<[u8; 32]>> + 'a>> {
+        RustKdf.pbkdf2(password, salt, iterations)
+    }
+}
 
 impl Draw for FixedDraw {
     fn random(&self, buf: &mut [u8]) -> bool {

@@ -84,6 +84,8 @@ pub struct Issuer<'a> {
     /// PBKDF2 iterations of new password hashes: the work a sign-in of an
     /// unknown user burns, so that it takes as long as a known one.
     pub password_iterations: u32,
+    /// The platform's PBKDF2.
+    pub kdf: &'a dyn password::Kdf,
 }
 
 /// Every approved, live membership of `user`, as entries of the `orgs`
@@ -203,10 +205,23 @@ async fn signed_in<S: Store>(
     };
     let user = user.filter(|u| u.deleted_at.is_none());
     let matches = match (&stored, &user) {
-        (Some(hash), Some(_)) => password::verify(login.password, hash).unwrap_or(false),
+        (Some(hash), Some(_)) => {
+            match password::verify_with(issuer.kdf, login.password, hash).await {
+                Ok(m) => m,
+                Err(password::PasswordError::Unavailable) => {
+                    return Err(AdminError::new(
+                        503,
+                        "unavailable",
+                        "password checking failed; try again",
+                    )
+                    .into())
+                }
+                Err(_) => false,
+            }
+        }
         _ => {
             // The same work as a real check, so the time tells nothing.
-            password::burn(login.password, issuer.password_iterations);
+            password::burn_with(issuer.kdf, login.password, issuer.password_iterations).await;
             false
         }
     };

@@ -55,8 +55,9 @@ pub const ENTITY_FIELDS: &[&str] = &[
     "updated_at",
 ];
 
-/// What the platform draws for a write: random bytes and password hashes.
-pub trait Draw {
+/// What the platform draws for a write: random bytes and password hashes
+/// (its PBKDF2, [`password::Kdf`]).
+pub trait Draw: password::Kdf {
     /// Fills `buf` with cryptographically secure random bytes; `false` when
     /// the platform could not.
     fn random(&self, buf: &mut [u8]) -> bool;
@@ -119,7 +120,7 @@ pub fn tenant(p: &PathParams) -> Result<TenantId, AdminError> {
 }
 
 /// Takes an admin operation apart: path parameters, query, body.
-pub fn parse(
+pub async fn parse(
     op: Op,
     p: &PathParams,
     req: &Request,
@@ -134,7 +135,7 @@ pub fn parse(
     }
     match op {
         Op::CreateOrgKey | Op::CreateUserKey => new_key(op, p, req, draw),
-        Op::CreateUser => new_user(req, draw),
+        Op::CreateUser => new_user(req, draw).await,
         Op::CreateOrgInvitation | Op::CreateTenantInvitation | Op::ResendOrgInvitation => {
             invitation(op, p, req, draw).map(|c| AdminCall::Write(c, None))
         }
@@ -457,12 +458,12 @@ fn new_key(
 }
 
 /// A new user: the password checked and hashed here, only its hash travels.
-fn new_user(req: &Request, draw: &dyn Draw) -> Result<AdminCall, AdminError> {
+async fn new_user(req: &Request, draw: &dyn Draw) -> Result<AdminCall, AdminError> {
     let mut body = extract::json::<CreateUser>(req)?;
     crate::admin::users::check_new(&body)?;
     let password_hash = match body.password.take() {
         None => None,
-        Some(p) => Some(hash(p.expose(), draw)?),
+        Some(p) => Some(hash(p.expose(), draw).await?),
     };
     Ok(AdminCall::Write(
         Command::CreateUser {
@@ -474,16 +475,15 @@ fn new_user(req: &Request, draw: &dyn Draw) -> Result<AdminCall, AdminError> {
 }
 
 /// A PHC hash of `password` with a fresh salt.
-pub fn hash(password: &str, draw: &dyn Draw) -> Result<Secret, AdminError> {
+pub async fn hash(password: &str, draw: &dyn Draw) -> Result<Secret, AdminError> {
     let mut salt = [0u8; 16];
     if !draw.random(&mut salt) {
         return Err(no_randomness());
     }
-    Ok(Secret::new(password::hash(
-        password,
-        &salt,
-        draw.password_iterations(),
-    )))
+    password::hash_with(draw, password, &salt, draw.password_iterations())
+        .await
+        .map(Secret::new)
+        .map_err(|_| AdminError::new(503, "unavailable", "password hashing failed; try again"))
 }
 
 /// Renders an operation's answer: the field mask on reads, the one-time key

@@ -99,6 +99,7 @@ pub async fn token<S: Store>(
         ttl_secs,
         jti: &jti,
         password_iterations: d.draw.password_iterations(),
+        kdf: d.draw,
     };
     match grant(store, tenant, &issuer, req, &form).await {
         Ok(t) => Response::json(200, &t).with("cache-control", "no-store"),

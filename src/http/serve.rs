@@ -252,7 +252,7 @@ async fn admin_call<S: Store, W: Writer>(
     let tenant = admin::tenant(params)?;
     let presented = credential(req.authorization.as_deref(), req.api_key.as_deref())
         .map_err(auth::Denial::credential)?;
-    match admin::parse(op, params, req, d.draw)? {
+    match admin::parse(op, params, req, d.draw).await? {
         AdminCall::Read(query, mask) => {
             let facts = StoreFacts::new(store);
             let caller = auth::authenticate(d.auth, presented, &tenant, d.now_ms, &facts).await?;
@@ -314,7 +314,7 @@ async fn create_tenant<W: Writer>(writer: &W, d: &Deployment<'_>, req: &Request)
     let result = async {
         let mut body = extract::json::<CreateTenant>(req)?;
         let tenant = crate::admin::tenants::check_new(&body)?;
-        let password_hash = admin::hash(body.admin.password.expose(), d.draw)?;
+        let password_hash = admin::hash(body.admin.password.expose(), d.draw).await?;
         body.admin.password = Secret::new("");
         let w = WriteRequest {
             tenant,
@@ -359,7 +359,7 @@ async fn accept_invitation<W: Writer>(
         })?;
         crate::core::password::check_policy(password.expose())
             .map_err(|_| AdminError::invalid("`password` has 8 to 1024 characters"))?;
-        let hash = admin::hash(password.expose(), d.draw)?;
+        let hash = admin::hash(password.expose(), d.draw).await?;
         (Authority::Anonymous, Some(body), Some(hash))
     };
     let w = WriteRequest {

@@ -16,6 +16,7 @@ mod assets;
 mod body;
 mod deliver;
 mod isolate;
+mod kdf;
 mod kv;
 mod notify;
 mod proxy;
@@ -77,8 +78,32 @@ fn into_platform(r: http::Response) -> Result<worker::Response> {
     Ok(out)
 }
 
-/// Randomness from the platform, and the configured hashing cost.
+/// Randomness from the platform, the configured hashing cost, and
+/// WebCrypto's PBKDF2.
+#[derive(Debug)]
 struct Draw(u32);
+
+impl crate::core::password::Kdf for Draw {
+    fn pbkdf2<'a>(
+        &'a self,
+        password: &'a [u8],
+        salt: &'a [u8],
+        iterations: u32,
+    ) -> core::pin::Pin<Box<dyn core::future::Future<Output = Option<[u8; 32]>> + 'a>> {
+        Box::pin(async move {
+            // WebCrypto first; where the runtime refuses the count (Cloudflare
+            // caps PBKDF2 at 100,000 iterations) the same derivation in wasm.
+            match kdf::pbkdf2(password, salt, iterations).await {
+                Some(dk) => Some(dk),
+                None => {
+                    crate::core::password::RustKdf
+                        .pbkdf2(password, salt, iterations)
+                        .await
+                }
+            }
+        })
+    }
+}
 
 impl http::admin::Draw for Draw {
     fn random(&self, buf: &mut [u8]) -> bool {
