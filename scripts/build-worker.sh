@@ -8,5 +8,14 @@ cd "$ORGWARDEN_ROOT"
 # costs ~100-200 µs of workerd CPU per request (docs/performance.md); the
 # code denies panicking constructs by lint, and a panic is a defect.
 worker-build --release --no-panic-recovery --features worker
+# The function-names section (worker-build keeps it for symbolized panic
+# traces) is about an eighth of the module's gzip size: a panic is a defect
+# the lints deny, so the module ships without it (docs/performance.md).
+wasm=build/worker/index.wasm
+"$WASM_OPT_BIN" "$wasm" --strip-debug --strip-producers --enable-bulk-memory --enable-multivalue \
+  --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext \
+  -o "$wasm.stripped"
+mv "$wasm.stripped" "$wasm"
+printf 'worker module: %d bytes raw, %d bytes gzip\n' "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
 # The console, which the worker serves from [assets] (wrangler.toml).
 bash scripts/build-console.sh
