@@ -116,6 +116,7 @@ impl World {
             metrics: &metrics,
             draw: &self.draw,
             now_ms: NOW_MS,
+            throttle: None,
         };
         let form = path.ends_with("/auth/token");
         let req = Request {
@@ -124,6 +125,7 @@ impl World {
             query: String::new(),
             authorization: bearer.map(|b| format!("Bearer {b}")),
             api_key: None,
+            client_ip: None,
             content_type: Some(
                 if form {
                     "application/x-www-form-urlencoded"

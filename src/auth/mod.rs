@@ -12,6 +12,7 @@ pub mod caller;
 pub mod credential;
 pub mod denial;
 pub mod secret;
+pub mod throttle;
 
 pub use authenticate::{authenticate, Authenticator, Blocked, Presentation, Presented};
 pub use caller::Caller;

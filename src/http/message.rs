@@ -83,6 +83,8 @@ pub struct Request {
     pub api_key: Option<String>,
     /// `Content-Type`.
     pub content_type: Option<String>,
+    /// The client's address (`CF-Connecting-IP`), when the platform gives it.
+    pub client_ip: Option<String>,
     /// The body (at most [`BODY_MAX`] bytes were read).
     pub body: Vec<u8>,
 }
@@ -117,6 +119,7 @@ impl Request {
             authorization: None,
             api_key: None,
             content_type: None,
+            client_ip: None,
             body: Vec::new(),
         }
     }

@@ -101,10 +101,53 @@ pub async fn token<S: Store>(
         password_iterations: d.draw.password_iterations(),
         kdf: d.draw,
     };
-    match grant(store, tenant, &issuer, req, &form).await {
+    let keys = throttle_keys(tenant, req, &form);
+    if let (Some(t), Some([user, address])) = (d.throttle, &keys) {
+        let waits = [
+            t.blocked(user, t.user_limit, d.now_ms),
+            t.blocked(address, t.address_limit, d.now_ms),
+        ];
+        if let Some(wait) = waits.into_iter().flatten().max() {
+            return too_many_attempts(wait);
+        }
+    }
+    let answer = grant(store, tenant, &issuer, req, &form).await;
+    if let (Some(t), Some([user, address])) = (d.throttle, &keys) {
+        match &answer {
+            Ok(_) => t.succeeded(user),
+            Err(e) if e.error == "invalid_grant" => {
+                t.failed(user, d.now_ms);
+                t.failed(address, d.now_ms);
+            }
+            Err(_) => {}
+        }
+    }
+    match answer {
         Ok(t) => Response::json(200, &t).with("cache-control", "no-store"),
         Err(e) => oauth_error(&e),
     }
+}
+
+/// What a password grant's failures count against: the user of the
+/// tenant, and the client's address (`-` when the platform gives none).
+fn throttle_keys(tenant: &TenantId, req: &Request, form: &extract::Query) -> Option<[String; 2]> {
+    if form.get("grant_type") != Some("password") {
+        return None;
+    }
+    let user = form.get("username")?;
+    let address = req.client_ip.as_deref().unwrap_or("-");
+    Some([format!("u/{tenant}/{user}"), format!("ip/{address}")])
+}
+
+/// 429 with `Retry-After`: the password is not even checked.
+fn too_many_attempts(wait_secs: i64) -> Response {
+    let e = OAuthError {
+        status: 429,
+        error: "too_many_attempts",
+        error_description:
+            "too many failed sign-ins for this user or from this address; try again later".into(),
+    };
+    oauth_error(&e).with("retry-after", wait_secs.to_string())
 }
 
 /// The grant the form asks for.

@@ -48,6 +48,8 @@ pub struct Deployment<'a> {
     pub draw: &'a dyn Draw,
     /// Now, Unix milliseconds.
     pub now_ms: i64,
+    /// Failed sign-ins of this isolate; `None`: not counted.
+    pub throttle: Option<&'a crate::auth::throttle::Throttle>,
 }
 
 impl core::fmt::Debug for Deployment<'_> {

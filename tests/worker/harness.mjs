@@ -107,7 +107,10 @@ export async function startWorker({ bindings = {}, kvPersist = false, durableObj
       routerConfig: { invoke_user_worker_ahead_of_assets: true, has_user_worker: true },
       assetConfig: { html_handling: 'none', not_found_handling: 'none' },
     },
-    bindings: { PUBLIC_BASE_URL: 'http://127.0.0.1:8787', NOTIFY_FROM: 'noreply@orgwarden.example', ...bindings },
+    // Failed sign-ins are throttled per isolate (docs/tokens.md); the tests
+    // that fail on purpose many times are not about that, so the bound is wide
+    // unless a test sets its own.
+    bindings: { PUBLIC_BASE_URL: 'http://127.0.0.1:8787', NOTIFY_FROM: 'noreply@orgwarden.example', SIGNIN_FAILURES_PER_USER: '1000', SIGNIN_FAILURES_PER_ADDRESS: '1000', ...bindings },
     host: '127.0.0.1',
   });
   await mf.ready;

@@ -58,3 +58,42 @@ test('a hash made elsewhere (other iterations, another implementation) still sig
   assert.equal(wrong.status, 400);
   assert.equal((await wrong.json()).error, 'invalid_grant');
 });
+
+test('repeated failures are throttled per user and per client address, with Retry-After', async () => {
+  const w = await startWorker({ bindings: { SIGNING_KEYS: JSON.stringify({ keys: [jwk] }), OPERATOR_KEY, PASSWORD_ITERATIONS: '10000', PUBLIC_BASE_URL: BASE,
+    SIGNIN_FAILURES_PER_USER: '3', SIGNIN_FAILURES_PER_ADDRESS: '5', SIGNIN_FAILURE_WINDOW_SECONDS: '60' } });
+  try {
+    const made = await w.dispatchFetch('http://localhost/api/v1/tenants', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OPERATOR_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'acme', name: 'Acme', admin: { id: 'root', email: 'root@acme.example', password: 'correct horse battery' } }),
+    });
+    assert.equal(made.status, 201);
+    const attempt = (username, password, ip) => w.dispatchFetch('http://localhost/t/acme/api/v1/auth/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': ip },
+      body: new URLSearchParams({ grant_type: 'password', username, password }),
+    });
+    for (let i = 0; i < 3; i++) assert.equal((await attempt('root', 'wrong password', '203.0.113.1')).status, 400);
+    // The user's bound: even the right password waits, from any address.
+    const held = await attempt('root', 'correct horse battery', '198.51.100.9');
+    assert.equal(held.status, 429);
+    assert.equal((await held.json()).error, 'too_many_attempts');
+    const wait = Number(held.headers.get('retry-after'));
+    assert.ok(wait >= 1 && wait <= 60, `Retry-After ${wait}`);
+    // The address's bound: other names from 203.0.113.1 fail twice more, then it waits.
+    assert.equal((await attempt('nobody', 'x'.repeat(10), '203.0.113.1')).status, 400);
+    assert.equal((await attempt('someone', 'x'.repeat(10), '203.0.113.1')).status, 400);
+    assert.equal((await attempt('anyone', 'x'.repeat(10), '203.0.113.1')).status, 429);
+    // Another address and another user are not held back.
+    const bob = await w.dispatchFetch('http://localhost/t/acme/api/v1/admin/users', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${mintToken(jwk, 'root', { base: BASE, adm: true })}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'bob', email: 'bob@acme.example', password: 'bob password 1' }),
+    });
+    assert.equal(bob.status, 201);
+    assert.equal((await attempt('bob', 'bob password 1', '198.51.100.9')).status, 200);
+  } finally {
+    await w.dispose();
+  }
+});

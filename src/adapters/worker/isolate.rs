@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use worker::Env;
 
+use crate::auth::throttle::{self, Throttle};
 use crate::auth::{Authenticator, Secret};
 use crate::core::password;
 use crate::core::problem::Problem;
@@ -38,6 +39,9 @@ pub struct Isolate {
     pub directory_key: Option<Secret>,
     /// PBKDF2 iterations of new password hashes.
     pub password_iterations: u32,
+    /// Failed sign-ins seen by this isolate (`SIGNIN_FAILURES_PER_USER`,
+    /// `SIGNIN_FAILURES_PER_ADDRESS`, `SIGNIN_FAILURE_WINDOW_SECONDS`).
+    pub throttle: Throttle,
     /// `ORGWARDEN_WRITES = "kv-only"`: admin writes bypass the tenant's
     /// Durable Object (no single writer; the benchmarks' baseline).
     pub kv_only_writes: bool,
@@ -86,6 +90,29 @@ fn proxy_config(env: &Env) -> String {
         Ok(v) => v.to_string(),
         Err(_) => r#"{"routes": []}"#.to_owned(),
     }
+}
+
+fn throttle(env: &Env) -> Throttle {
+    let num = |name: &str, default: i64| {
+        var(env, name)
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(default)
+            .clamp(1, 1_000_000)
+    };
+    let limit =
+        |name: &str, default: u32| u32::try_from(num(name, i64::from(default))).unwrap_or(default);
+    Throttle::new(
+        limit("SIGNIN_FAILURES_PER_USER", throttle::DEFAULT_USER_LIMIT),
+        limit(
+            "SIGNIN_FAILURES_PER_ADDRESS",
+            throttle::DEFAULT_ADDRESS_LIMIT,
+        ),
+        num(
+            "SIGNIN_FAILURE_WINDOW_SECONDS",
+            throttle::DEFAULT_WINDOW_SECS,
+        ),
+        throttle::DEFAULT_CAPACITY,
+    )
 }
 
 fn build(env: &Env) -> Result<Isolate, Problem> {
@@ -154,6 +181,7 @@ fn build(env: &Env) -> Result<Isolate, Problem> {
             .ok()
             .map(|v| Secret::new(v.to_string())),
         password_iterations,
+        throttle: throttle(env),
         kv_only_writes: var(env, "ORGWARDEN_WRITES").as_deref() == Some("kv-only"),
         notify: NotifyConfig::from_env(env),
         clock_offset_ms: var(env, "ORGWARDEN_TEST_CLOCK_OFFSET_MS")

@@ -173,6 +173,7 @@ async fn own(
         authorization: headers.get("authorization")?,
         api_key: headers.get("x-api-key")?,
         content_type: headers.get("content-type")?,
+        client_ip: headers.get("cf-connecting-ip")?,
         body,
     };
     let store = kv::Kv::new(env);
@@ -194,6 +195,7 @@ async fn own(
             metrics: &metrics,
             draw: &draw,
             now_ms,
+            throttle: Some(&iso.throttle),
         };
         let answer = if iso.kv_only_writes {
             let writer = Local {
