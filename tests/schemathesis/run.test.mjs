@@ -58,7 +58,8 @@ test('Schemathesis finds nothing, and its stateful phase creates resources', { t
   assert.ok(existsSync(bin), 'scripts/setup.sh installs Schemathesis into .venv');
   const { code, out } = await run(bin, [
     '--config-file', 'schemathesis.toml', '--no-color', 'run', path.join(root, 'docs/openapi.json'),
-    '--checks', 'all', '--phases', 'examples,coverage,fuzzing,stateful', '--report', 'ndjson', '--report-dir', path.join(root, 'target/schemathesis'),
+    // Every check but ST302, whose reason is in schemathesis.toml.
+    '--checks', 'all', '--exclude-checks', 'ensure_resource_availability', '--phases', 'examples,coverage,fuzzing,stateful', '--report', 'ndjson', '--report-dir', path.join(root, 'target/schemathesis'),
   ], { ST_BASE_URL: base, ST_TOKEN: token, ST_OPERATOR_KEY: OPERATOR_KEY, ST_DIRECTORY_KEY: DIRECTORY_KEY, SCHEMATHESIS_HOOKS: path.join(root, 'tests/schemathesis/hooks.py') });
   assert.equal(code, 0, 'Schemathesis found failures (see its output above)');
   // The stateful phase followed links from created resources.
