@@ -9,6 +9,7 @@ use super::entities::{Application, Client, Entities, Gateway};
 use super::invitations::Accept;
 use super::organizations::Organizations;
 use super::output::Format;
+use super::remote::Call;
 use super::tenant::{Account, Settings, Tenants};
 use super::users::Users;
 
@@ -250,13 +251,16 @@ pub struct Filters {
 }
 
 impl Filters {
-    /// As query parameters.
-    pub fn query(self) -> [(&'static str, Option<String>); 3] {
-        [
-            ("id_contains", self.id_contains),
-            ("name_contains", self.name_contains),
-            ("deleted", self.deleted.then(|| "true".to_owned())),
-        ]
+    /// The listing at `path` with these filters, a state and paging.
+    pub(crate) fn search(self, path: String, state: Option<String>, paging: Paging) -> Call {
+        Call::get(path)
+            .query([
+                ("id_contains", self.id_contains),
+                ("name_contains", self.name_contains),
+                ("deleted", self.deleted.then(|| "true".to_owned())),
+                ("state", state),
+            ])
+            .query(paging.query())
     }
 }
 

@@ -144,10 +144,7 @@ pub fn call(cmd: Organizations) -> Result<Call, Failure> {
             filters,
             state,
             paging,
-        } => Call::get(base)
-            .query(filters.query())
-            .query([("state", state)])
-            .query(paging.query()),
+        } => filters.search(base, state, paging),
         Organizations::Get { organization_id } => Call::get(org_path(&organization_id)),
         Organizations::Create {
             organization_id,

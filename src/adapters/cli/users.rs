@@ -146,10 +146,7 @@ pub fn call(cmd: Users, stdin: &mut dyn Read) -> Result<Call, Failure> {
             filters,
             state,
             paging,
-        } => Call::get(base)
-            .query(filters.query())
-            .query([("state", state)])
-            .query(paging.query()),
+        } => filters.search(base, state, paging),
         Users::Get { user_id } => Call::get(user_path(&user_id)),
         Users::Create {
             user_id,
