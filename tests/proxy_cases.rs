@@ -445,6 +445,17 @@ fn headers(table: &Table, credential: Option<&str>) -> (Option<String>, Option<S
 
 #[test]
 fn the_gate_gives_the_expected_answers() {
+    expected_answers(false);
+}
+
+/// The same answers with the signature equation asked of the host (the
+/// store's facts answer it in Rust, as a host without native Ed25519 does).
+#[test]
+fn the_gate_gives_the_expected_answers_with_host_signatures() {
+    expected_answers(true);
+}
+
+fn expected_answers(host_signatures: bool) {
     let table = load();
     let (store, _) = seed(&table.store);
     let config = ProxyConfig::from_json(&table.config.to_string()).unwrap();
@@ -453,6 +464,11 @@ fn the_gate_gives_the_expected_answers() {
         &table.base_url,
         common::trusted().verification_keys(),
     );
+    let gate = if host_signatures {
+        gate.with_host_signatures()
+    } else {
+        gate
+    };
     assert!(table.requests.len() >= 30);
     // Twice: cold, then from the isolate caches; the answers must not change.
     for round in ["cold", "cached"] {
@@ -905,4 +921,75 @@ fn interleaved_requests_share_the_gate_without_conflict() {
         .map(|d| code(d.as_ref().unwrap()).to_owned())
         .collect();
     assert_eq!(codes, ["forward", "forward", "token_revoked", "forward"]);
+}
+
+/// A gate that leaves the equation to its host asks for it once per new
+/// token, takes the host's answer, and takes it only for the check it asked.
+#[test]
+fn a_host_verdict_decides_and_is_bound_to_its_check() {
+    use orgwarden::proxy::{Started, Step};
+    let table = load();
+    let (store, _) = seed(&table.store);
+    let gate = gate_for(&table, table.config.clone()).with_host_signatures();
+    let carol = format!("Bearer {}", table.tokens["carol"].token);
+    let bob = format!("Bearer {}", table.tokens["bob"].token);
+    let request = |authorization: &str| {
+        let req = ProxyRequest {
+            method: "GET",
+            path: "/apps/billing/devices",
+            authorization: Some(authorization),
+            api_key: None,
+        };
+        match gate.start(&req, NOW_MS) {
+            Started::Pending(p) => p,
+            Started::Done(d) => panic!("decided at once: {d:?}"),
+        }
+    };
+    let signature_need = |step: Step| match step {
+        Step::Need(needs) => match needs.as_slice() {
+            [need @ Need::Signature(_)] => need.clone(),
+            other => panic!("asked {other:?}"),
+        },
+        Step::Done(d) => panic!("decided {d:?}"),
+    };
+    // The host says no: refused as a bad signature, nothing cached.
+    let mut p = request(&carol);
+    let need = signature_need(gate.advance(&mut p, NOW_MS));
+    gate.supply(&mut p, need, Ok(Fact::Signature(false)), NOW_MS);
+    match gate.advance(&mut p, NOW_MS) {
+        Step::Done(d) => assert_eq!(code(&d), "token_bad_signature"),
+        Step::Need(n) => panic!("asked {n:?}"),
+    }
+    // Carol's verdict is not Bob's: Bob's check is asked again.
+    let mut carol_p = request(&carol);
+    let carol_need = signature_need(gate.advance(&mut carol_p, NOW_MS));
+    let mut p = request(&bob);
+    let bob_need = signature_need(gate.advance(&mut p, NOW_MS));
+    assert_ne!(carol_need, bob_need);
+    gate.supply(&mut p, carol_need, Ok(Fact::Signature(true)), NOW_MS);
+    assert_eq!(signature_need(gate.advance(&mut p, NOW_MS)), bob_need);
+    // The host says yes: decided with the store's facts, then cached.
+    let Need::Signature(check) = &bob_need else {
+        unreachable!()
+    };
+    assert!(check.verify_here());
+    let decision = block_on(async {
+        gate.supply(&mut p, bob_need.clone(), Ok(Fact::Signature(true)), NOW_MS);
+        for _ in 0..4 {
+            match gate.advance(&mut p, NOW_MS) {
+                Step::Done(d) => return d,
+                Step::Need(needs) => {
+                    for need in needs {
+                        let fact = StoreFacts::new(&store).fetch(&need).await;
+                        gate.supply(&mut p, need, fact, NOW_MS);
+                    }
+                }
+            }
+        }
+        panic!("did not settle")
+    });
+    assert_eq!(decision.trace.token_cached, Some(false));
+    let again = ask(&gate, &store, "/apps/billing/devices", &bob, NOW_MS);
+    assert_eq!(again.trace.token_cached, Some(true));
+    assert_eq!(code(&again), code(&decision));
 }

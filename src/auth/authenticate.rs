@@ -28,7 +28,9 @@ use crate::core::decide::Principal;
 use crate::core::ids::{TenantId, UserId};
 use crate::core::rights::RightSet;
 use crate::core::token::claims::{ExternalClaims, API_KEY_SUBJECT_PREFIX};
-use crate::core::token::{KeySet, TokenCache, TokenError, VerifiedToken, Verifier, VerifyOptions};
+use crate::core::token::{
+    Checked, Equation, KeySet, TokenCache, TokenError, VerifiedToken, Verifier, VerifyOptions,
+};
 use crate::model::api_key::split_key;
 use crate::model::facts::{
     Fact, FactSource, FactView, KeyFact, Need, OwnerFact, PrincipalFact, Supplied,
@@ -197,6 +199,19 @@ impl Authenticator {
         tenant: &TenantId,
         now_ms: i64,
     ) -> Result<Presentation, Blocked> {
+        self.present_with(credential, tenant, now_ms, Equation::Here)
+    }
+
+    /// [`present`](Authenticator::present) with the signature equation
+    /// computed by `equation`: with [`Equation::Host`], a token not in the
+    /// cache stops with [`Need::Signature`] until its verdict is passed in.
+    pub fn present_with(
+        &self,
+        credential: Credential<'_>,
+        tenant: &TenantId,
+        now_ms: i64,
+        equation: Equation<'_>,
+    ) -> Result<Presentation, Blocked> {
         match credential {
             Credential::ApiKey(text) => {
                 let (id, secret) = split_key(text).ok_or_else(key_refused)?;
@@ -208,7 +223,7 @@ impl Authenticator {
                     token_cached: None,
                 })
             }
-            Credential::Token(token) => self.present_token(token, tenant, now_ms),
+            Credential::Token(token) => self.present_token(token, tenant, now_ms, equation),
         }
     }
 
@@ -217,21 +232,25 @@ impl Authenticator {
         token: &str,
         tenant: &TenantId,
         now_ms: i64,
+        equation: Equation<'_>,
     ) -> Result<Presentation, Blocked> {
         let now = now_ms.div_euclid(1000);
         let verifier = self.own_verifier(tenant);
-        let (verified, hit) = {
+        let (checked, hit) = {
             let mut st = self.state.borrow_mut();
             let hits = st.tokens.stats().hits;
-            let r = st.tokens.verify(&verifier, token, now);
+            let r = st.tokens.check(&verifier, token, now, equation);
             let hit = st.tokens.stats().hits > hits;
-            st.token_stats.count(hit);
+            if !matches!(r, Ok(Checked::NeedsSignature(_))) {
+                st.token_stats.count(hit);
+            }
             (r, hit)
         };
-        let verified = match verified {
-            Ok(v) => v,
+        let verified = match checked {
+            Ok(Checked::Verified(v)) => v,
+            Ok(Checked::NeedsSignature(c)) => return Err(Blocked::Need(vec![Need::Signature(c)])),
             Err(TokenError::UnknownKid(_)) if self.has_issuers => {
-                let (user, iat) = self.present_external(token, tenant, now_ms)?;
+                let (user, iat) = self.present_external(token, tenant, now_ms, equation)?;
                 return Ok(Presentation {
                     presented: Presented::External(user, iat),
                     token_cached: Some(hit),
@@ -273,9 +292,10 @@ impl Authenticator {
         token: &str,
         tenant: &TenantId,
         now_ms: i64,
+        equation: Equation<'_>,
     ) -> Result<(UserId, i64), Blocked> {
         let now = now_ms.div_euclid(1000);
-        let claims = match self.try_issuers(tenant, token, now)? {
+        let claims = match self.try_issuers(tenant, token, now, equation)? {
             Some(c) => c,
             None => {
                 let due = self.due_jwks(tenant, now_ms);
@@ -299,7 +319,8 @@ impl Authenticator {
         tenant: &TenantId,
         token: &str,
         now: i64,
-    ) -> Result<Option<ExternalClaims>, Denial> {
+        equation: Equation<'_>,
+    ) -> Result<Option<ExternalClaims>, Blocked> {
         let mut st = self.state.borrow_mut();
         let st = &mut *st;
         for issuer in st.issuers.iter_mut().filter(|i| i.config.tenant == *tenant) {
@@ -307,12 +328,20 @@ impl Authenticator {
                 continue;
             };
             let hits = issuer.cache.stats().hits;
-            let r = issuer.cache.verify(&verifier, token, now);
-            st.token_stats.count(issuer.cache.stats().hits > hits);
+            let r = issuer.cache.check(&verifier, token, now, equation);
             match r {
-                Ok(v) => return Ok(Some(v.claims.clone())),
-                Err(TokenError::UnknownKid(_)) => continue,
-                Err(e) => return Err(Denial::token(&e)),
+                Ok(Checked::Verified(v)) => {
+                    st.token_stats.count(issuer.cache.stats().hits > hits);
+                    return Ok(Some(v.claims.clone()));
+                }
+                Ok(Checked::NeedsSignature(c)) => {
+                    return Err(Blocked::Need(vec![Need::Signature(c)]))
+                }
+                Err(TokenError::UnknownKid(_)) => st.token_stats.count(false),
+                Err(e) => {
+                    st.token_stats.count(false);
+                    return Err(Denial::token(&e).into());
+                }
             }
         }
         Ok(None)

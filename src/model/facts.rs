@@ -23,6 +23,7 @@ use super::epochs::Epochs;
 use crate::core::decide::EntityGrants;
 use crate::core::ids::{OrgId, TenantId, UserId};
 use crate::core::rights::RightSet;
+use crate::core::token::SignatureCheck;
 
 /// A fact a decision may need.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,6 +38,10 @@ pub enum Need {
     Principal(TenantId, UserId),
     /// An external issuer's JWKS document, by URL (not a store fact).
     Jwks(String),
+    /// The Ed25519 equation of a token whose other checks passed, for a
+    /// host that computes it natively (not a store fact; asked only by a
+    /// gate built with [`crate::proxy::Gate::with_host_signatures`]).
+    Signature(SignatureCheck),
 }
 
 impl Need {
@@ -46,7 +51,7 @@ impl Need {
             Need::Epochs(t) | Need::Grants(t, ..) | Need::ApiKey(t, _) | Need::Principal(t, _) => {
                 Some(t)
             }
-            Need::Jwks(_) => None,
+            Need::Jwks(_) | Need::Signature(_) => None,
         }
     }
 
@@ -58,6 +63,7 @@ impl Need {
             Need::ApiKey(..) => "api_keys",
             Need::Principal(..) => "principals",
             Need::Jwks(_) => "jwks",
+            Need::Signature(_) => "signature",
         }
     }
 }
@@ -165,6 +171,8 @@ pub enum Fact {
     Principal(PrincipalFact),
     /// [`Need::Jwks`]: the document, `None` when the fetch failed.
     Jwks(Option<String>),
+    /// [`Need::Signature`]: whether the signature verified.
+    Signature(bool),
 }
 
 /// Why a fact could not be had: the decision fails closed (503).
@@ -193,6 +201,9 @@ impl Fact {
             Need::ApiKey(..) => Fact::ApiKey(serde_json::from_str(json).map_err(bad)?),
             Need::Principal(..) => Fact::Principal(serde_json::from_str(json).map_err(bad)?),
             Need::Jwks(_) => Fact::Jwks(Some(json.to_owned())),
+            Need::Signature(_) => {
+                return Err(FactError("a signature is computed, not fetched".into()))
+            }
         })
     }
 }

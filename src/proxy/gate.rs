@@ -48,7 +48,7 @@ use crate::auth::Denial;
 use crate::core::decide::Subject;
 use crate::core::ids::{validate_id, TenantId};
 use crate::core::rights::RightSet;
-use crate::core::token::KeySet;
+use crate::core::token::{Equation, KeySet, Verdict};
 use crate::model::entity::EntityKind;
 use crate::model::facts::{Fact, FactError, FactSource, FactView, Need, Supplied};
 
@@ -138,6 +138,7 @@ pub struct Pending {
     required: RightSet,
     credential: OwnedCredential,
     presentation: Option<Presentation>,
+    verdict: Option<Verdict>,
     supplied: Supplied,
     counted: RefCell<BTreeSet<Need>>,
     failed: Option<FactError>,
@@ -174,6 +175,7 @@ struct State {
 pub struct Gate {
     config: ProxyConfig,
     auth: Rc<Authenticator>,
+    host_signatures: bool,
     state: RefCell<State>,
 }
 
@@ -188,12 +190,21 @@ impl Gate {
         Gate {
             config,
             auth,
+            host_signatures: false,
             // Four kinds of fact share one cache.
             state: RefCell::new(State {
                 facts: TtlCache::new(capacity.saturating_mul(4), ttl),
                 metrics: Metrics::default(),
             }),
         }
+    }
+
+    /// This gate with the Ed25519 equation of new tokens left to the host:
+    /// [`Gate::advance`] asks for [`Need::Signature`], which the host answers
+    /// with [`Fact::Signature`] (see [`crate::core::token::signature`]).
+    pub fn with_host_signatures(mut self) -> Gate {
+        self.host_signatures = true;
+        self
     }
 
     /// A gate with its own authenticator, trusting `own_keys` for tokens of
@@ -328,6 +339,7 @@ impl Gate {
                 api_key: req.api_key.map(str::to_owned),
             },
             presentation: None,
+            verdict: None,
             supplied: Supplied::new(),
             counted: RefCell::new(BTreeSet::new()),
             failed: None,
@@ -358,7 +370,14 @@ impl Gate {
                 p.credential.api_key.as_deref(),
             )
             .map_err(Denial::credential)?;
-            let presentation = self.auth.present(credential, &p.tenant, now_ms)?;
+            let equation = if self.host_signatures {
+                Equation::Host(p.verdict.as_ref())
+            } else {
+                Equation::Here
+            };
+            let presentation = self
+                .auth
+                .present_with(credential, &p.tenant, now_ms, equation)?;
             p.trace.token_cached = presentation.token_cached;
             p.presentation = Some(presentation);
         }
@@ -417,6 +436,24 @@ impl Gate {
     /// goes to the authenticator; everything else into this request's facts
     /// and the cache.
     pub fn supply(&self, p: &mut Pending, need: Need, fact: Result<Fact, FactError>, now_ms: i64) {
+        if let Need::Signature(check) = need {
+            // Computed, not fetched: no fact counters, no cache. When the
+            // host could not compute it, the equation runs here.
+            let mut st = self.state.borrow_mut();
+            let valid = match fact {
+                Ok(Fact::Signature(valid)) => {
+                    st.metrics.signatures.host += 1;
+                    valid
+                }
+                _ => {
+                    st.metrics.signatures.here += 1;
+                    check.verify_here()
+                }
+            };
+            p.verdict = Some(Verdict { check, valid });
+            p.presentation = None;
+            return;
+        }
         p.trace.fact_fetches += 1;
         self.state.borrow_mut().metrics.fact_fetches += 1;
         let fact = match fact {

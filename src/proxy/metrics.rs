@@ -29,6 +29,15 @@ impl HitMiss {
     }
 }
 
+/// Where the signature equations of a gate built with host signatures ran.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Signatures {
+    /// Answered by the host.
+    pub host: u64,
+    /// Computed here because the host could not answer.
+    pub here: u64,
+}
+
 /// The counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Metrics {
@@ -55,6 +64,9 @@ pub struct Metrics {
     pub principals_cache: HitMiss,
     /// External issuers' JWKS fetches.
     pub jwks_fetches: u64,
+    /// New tokens' signature equations: computed by the host (WebCrypto in
+    /// the worker) or, where the host could not, here.
+    pub signatures: Signatures,
     /// Facts fetched from the store (each one listing or a few reads).
     pub fact_fetches: u64,
 }
@@ -67,7 +79,7 @@ impl Metrics {
             Need::Grants(..) => self.grants_cache.count(hit),
             Need::ApiKey(..) => self.keys_cache.count(hit),
             Need::Principal(..) => self.principals_cache.count(hit),
-            Need::Jwks(_) => {}
+            Need::Jwks(_) | Need::Signature(_) => {}
         }
     }
 

@@ -21,7 +21,7 @@ pub fn directory_path(need: &Need) -> Option<String> {
         Need::Principal(t, u) => {
             format!("{}/principals/{}", base(t.as_str()), segment(u.as_str()))
         }
-        Need::Jwks(_) => return None,
+        Need::Jwks(_) | Need::Signature(_) => return None,
     })
 }
 

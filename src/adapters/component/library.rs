@@ -45,6 +45,7 @@ impl FactSource for HostDirectory {
             Need::ApiKey(t, id) => directory::api_key(t.as_str(), id),
             Need::Principal(t, u) => directory::principal(t.as_str(), u.as_str()),
             Need::Jwks(url) => return Ok(Fact::Jwks(directory::jwks(url))),
+            Need::Signature(check) => return Ok(Fact::Signature(check.verify_here())),
         };
         let json = answer.map_err(|e| FactError(format!("the host's directory: {e}")))?;
         Fact::from_json(need, &json)

@@ -160,10 +160,11 @@ pub struct Directory<'s>(pub &'s Settings);
 impl FactSource for Directory<'_> {
     async fn fetch(&self, need: &Need) -> Result<Fact, FactError> {
         let Some(path) = directory_path(need) else {
-            let Need::Jwks(url) = need else {
-                return Err(FactError("no directory path".into()));
+            return match need {
+                Need::Jwks(url) => Ok(Fact::Jwks(external_jwks(url))),
+                Need::Signature(check) => Ok(Fact::Signature(check.verify_here())),
+                _ => Err(FactError("no directory path".into())),
             };
-            return Ok(Fact::Jwks(external_jwks(url)));
         };
         let (status, body) = get(&self.0.directory, &path, Some(&self.0.directory_key))?;
         read_answer(need, status, &body)

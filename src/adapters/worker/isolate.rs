@@ -151,7 +151,8 @@ fn build(env: &Env) -> Result<Isolate, Problem> {
         &issuers,
         capacity,
     ));
-    let gate = config.map(|c| Rc::new(Gate::new(c, Rc::clone(&auth))));
+    // New tokens' signatures through WebCrypto (adapters/worker/ed25519.rs).
+    let gate = config.map(|c| Rc::new(Gate::new(c, Rc::clone(&auth)).with_host_signatures()));
     let password_iterations = var(env, "PASSWORD_ITERATIONS")
         .and_then(|v| v.parse::<u32>().ok())
         .unwrap_or(password::DEFAULT_ITERATIONS)

@@ -15,6 +15,7 @@
 mod assets;
 mod body;
 mod deliver;
+mod ed25519;
 mod isolate;
 mod kdf;
 mod kv;

@@ -15,17 +15,18 @@ use crate::store::facts::StoreFacts;
 
 /// The facts of the worker: the store's from KV, external issuers' keys over
 /// Fetch (a failed fetch is no keys, never an error: the gate keeps the
-/// keys it had).
+/// keys it had), signatures from WebCrypto.
 struct WorkerFacts<'e> {
     kv: Kv<'e>,
 }
 
 impl FactSource for WorkerFacts<'_> {
     async fn fetch(&self, need: &Need) -> std::result::Result<Fact, FactError> {
-        let Need::Jwks(url) = need else {
-            return StoreFacts::new(&self.kv).fetch(need).await;
-        };
-        Ok(Fact::Jwks(jwks(url).await))
+        match need {
+            Need::Jwks(url) => Ok(Fact::Jwks(jwks(url).await)),
+            Need::Signature(check) => super::ed25519::verify(check).await.map(Fact::Signature),
+            _ => StoreFacts::new(&self.kv).fetch(need).await,
+        }
     }
 }
 

@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use super::claims::{AccessClaims, Claims};
 use super::error::TokenError;
-use super::verify::{VerifiedToken, Verifier};
+use super::signature::Equation;
+use super::verify::{Checked, VerifiedToken, Verifier};
 
 /// Default number of tokens kept.
 pub const DEFAULT_CAPACITY: usize = 10_000;
@@ -76,12 +77,29 @@ impl<C: Claims> TokenCache<C> {
         token: &str,
         now: i64,
     ) -> Result<Arc<VerifiedToken<C>>, TokenError> {
+        match self.check(verifier, token, now, Equation::Here)? {
+            Checked::Verified(v) => Ok(v),
+            // Equation::Here computes the equation: it never asks.
+            Checked::NeedsSignature(_) => Err(TokenError::BadSignature),
+        }
+    }
+
+    /// Verifies `token` through the cache, the equation computed by
+    /// `equation` (see [`Verifier::check_as`]). A token that waits for its
+    /// verdict is counted as a miss once, when the verdict lands.
+    pub fn check(
+        &mut self,
+        verifier: &Verifier,
+        token: &str,
+        now: i64,
+        equation: Equation<'_>,
+    ) -> Result<Checked<Arc<VerifiedToken<C>>>, TokenError> {
         if let Some((hit, _)) = self.entries.get(token) {
             let hit = Arc::clone(hit);
             match hit.claims.check_time(now, verifier.options().leeway_secs) {
                 Ok(()) => {
                     self.stats.hits += 1;
-                    return Ok(hit);
+                    return Ok(Checked::Verified(hit));
                 }
                 Err(e) => {
                     self.entries.remove(token);
@@ -89,10 +107,18 @@ impl<C: Claims> TokenCache<C> {
                 }
             }
         }
-        self.stats.misses += 1;
-        let verified = Arc::new(verifier.verify_as::<C>(token, now)?);
-        self.insert(token, Arc::clone(&verified));
-        Ok(verified)
+        let checked = verifier.check_as::<C>(token, now, equation);
+        if !matches!(checked, Ok(Checked::NeedsSignature(_))) {
+            self.stats.misses += 1;
+        }
+        match checked? {
+            Checked::Verified(v) => {
+                let verified = Arc::new(v);
+                self.insert(token, Arc::clone(&verified));
+                Ok(Checked::Verified(verified))
+            }
+            Checked::NeedsSignature(c) => Ok(Checked::NeedsSignature(c)),
+        }
     }
 
     fn insert(&mut self, token: &str, verified: Arc<VerifiedToken<C>>) {

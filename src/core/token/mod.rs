@@ -18,6 +18,7 @@ pub mod error;
 pub mod header;
 pub mod keys;
 pub mod sign;
+pub mod signature;
 pub mod verify;
 
 pub use budget::{sign_within, TOKEN_BUDGET_BYTES};
@@ -26,4 +27,5 @@ pub use claims::{AccessClaims, Audience, Claims, ExternalClaims, OrgClaim};
 pub use error::{KeyError, TokenError};
 pub use keys::{Jwk, Jwks, KeySet, SigningKeys};
 pub use sign::sign;
-pub use verify::{decode_unverified, VerifiedToken, Verifier, VerifyOptions};
+pub use signature::{Equation, SignatureCheck, Verdict};
+pub use verify::{decode_unverified, Checked, VerifiedToken, Verifier, VerifyOptions};

@@ -3,14 +3,15 @@
 //! code, and nothing reads a claim before the signature has verified.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use ed25519_dalek::{Signature, SIGNATURE_LENGTH};
+use ed25519_dalek::{Signature, VerifyingKey, SIGNATURE_LENGTH};
 use jwt_compact::Algorithm;
 
-use super::alg::StrictEd25519;
+use super::alg::{is_small_order_encoding, StrictEd25519};
 use super::claims::{AccessClaims, Claims};
 use super::error::TokenError;
 use super::header::{json_reason, parse_header};
 use super::keys::KeySet;
+use super::signature::{is_canonical_scalar, Equation, SignatureCheck};
 
 /// Largest token accepted, in bytes (CONTRACT section 4).
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -95,6 +96,48 @@ impl Verifier {
         token: &str,
         now: i64,
     ) -> Result<VerifiedToken<C>, TokenError> {
+        let prepared = self.prepare(token)?;
+        if !StrictEd25519.verify_signature(
+            &Signature::from_bytes(&prepared.signature),
+            prepared.key,
+            prepared.input.as_bytes(),
+        ) {
+            return Err(TokenError::BadSignature);
+        }
+        self.finish(prepared, now)
+    }
+
+    /// [`verify_as`](Verifier::verify_as) with the equation computed by
+    /// `equation`: with [`Equation::Host`] and no verdict for this token's
+    /// check yet, the check to hand to the host.
+    pub fn check_as<C: Claims>(
+        &self,
+        token: &str,
+        now: i64,
+        equation: Equation<'_>,
+    ) -> Result<Checked<VerifiedToken<C>>, TokenError> {
+        let Equation::Host(verdict) = equation else {
+            return self.verify_as(token, now).map(Checked::Verified);
+        };
+        let prepared = self.prepare(token)?;
+        let check = SignatureCheck {
+            public_key: prepared.key.to_bytes(),
+            message: prepared.input.into(),
+            signature: prepared.signature,
+        };
+        match verdict {
+            Some(v) if v.check == check && v.valid => {
+                self.finish(prepared, now).map(Checked::Verified)
+            }
+            Some(v) if v.check == check => Err(TokenError::BadSignature),
+            _ => Ok(Checked::NeedsSignature(check)),
+        }
+    }
+
+    /// Every check before the equation: size, shape, header, `kid`, and the
+    /// strict rules on the signature's encoding (a canonical `s`, an `R` not
+    /// of small order; the key's were checked when it was loaded).
+    fn prepare<'t>(&self, token: &'t str) -> Result<Prepared<'_, 't>, TokenError> {
         if token.len() > self.options.max_bytes {
             return Err(TokenError::TooLarge {
                 size: token.len(),
@@ -125,16 +168,28 @@ impl Verifier {
                 ))
             }
         }
-        let signing_input = signing_input(token);
-        if !StrictEd25519.verify_signature(
-            &Signature::from_bytes(&signature),
-            key,
-            signing_input.as_bytes(),
-        ) {
+        let (r, s) = signature.split_at(32);
+        let strict = <&[u8; 32]>::try_from(r).is_ok_and(|r| !is_small_order_encoding(r))
+            && <&[u8; 32]>::try_from(s).is_ok_and(is_canonical_scalar);
+        if !strict {
             return Err(TokenError::BadSignature);
         }
+        Ok(Prepared {
+            kid,
+            key,
+            input: signing_input(token),
+            signature,
+            claims_b64,
+        })
+    }
 
-        let claims_json = Base64UrlUnpadded::decode_vec(claims_b64)
+    /// Every check after the equation: claims, time, issuer and audience.
+    fn finish<C: Claims>(
+        &self,
+        prepared: Prepared<'_, '_>,
+        now: i64,
+    ) -> Result<VerifiedToken<C>, TokenError> {
+        let claims_json = Base64UrlUnpadded::decode_vec(prepared.claims_b64)
             .map_err(|_| TokenError::malformed("claims are not base64url without padding"))?;
         let claims: C = serde_json::from_slice(&claims_json)
             .map_err(|e| TokenError::malformed(format!("claims: {}", json_reason(&e))))?;
@@ -145,8 +200,29 @@ impl Verifier {
         if !claims.audience().contains(&self.options.audience) {
             return Err(TokenError::WrongAudience);
         }
-        Ok(VerifiedToken { kid, claims })
+        Ok(VerifiedToken {
+            kid: prepared.kid,
+            claims,
+        })
     }
+}
+
+/// A token between [`Verifier::prepare`] and [`Verifier::finish`].
+struct Prepared<'v, 't> {
+    kid: String,
+    key: &'v VerifyingKey,
+    input: &'t str,
+    signature: [u8; SIGNATURE_LENGTH],
+    claims_b64: &'t str,
+}
+
+/// A token checked as far as the equation allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked<T> {
+    /// Every check passed.
+    Verified(T),
+    /// Every check before the equation passed; the host computes it.
+    NeedsSignature(SignatureCheck),
 }
 
 /// `BASE64URL(header) || '.' || BASE64URL(payload)`: what the signature covers.

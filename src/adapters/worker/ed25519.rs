@@ -1,0 +1,78 @@
+//! The Ed25519 equation through workerd's WebCrypto (`crypto.subtle.verify`,
+//! BoringSSL in native code) instead of curve arithmetic in wasm. Only the
+//! equation crosses over: every strict check ran in the core first
+//! ([`crate::core::token::signature`]), since workerd follows RFC 8032
+//! without them. Imported keys are kept per isolate, by their 32 bytes.
+//! The gate counts where each equation ran (metrics `signatures`).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Crypto, CryptoKey, SubtleCrypto};
+
+use crate::core::token::SignatureCheck;
+use crate::model::facts::FactError;
+
+/// At most this many imported keys are kept (a deployment has a handful of
+/// its own and its external issuers' keys; the bound only stops growth).
+const MAX_KEYS: usize = 64;
+
+thread_local! {
+    static KEYS: RefCell<HashMap<[u8; 32], CryptoKey>> = RefCell::new(HashMap::new());
+}
+
+fn subtle() -> Option<SubtleCrypto> {
+    // workerd's global is not a WorkerGlobalScope: read `crypto` off it.
+    let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok()?;
+    if crypto.is_undefined() {
+        return None;
+    }
+    Some(crypto.unchecked_into::<Crypto>().subtle())
+}
+
+async fn key(subtle: &SubtleCrypto, public_key: &[u8; 32]) -> Option<CryptoKey> {
+    if let Some(k) = KEYS.with(|keys| keys.borrow().get(public_key).cloned()) {
+        return Some(k);
+    }
+    let usages = Array::of1(&JsValue::from_str("verify"));
+    let raw = Uint8Array::from(public_key.as_slice());
+    let promise = subtle
+        .import_key_with_str("raw", &raw, "Ed25519", false, &usages)
+        .ok()?;
+    let k: CryptoKey = JsFuture::from(promise).await.ok()?.unchecked_into();
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if keys.len() >= MAX_KEYS {
+            keys.clear();
+        }
+        keys.insert(*public_key, k.clone());
+    });
+    Some(k)
+}
+
+/// Whether the signature verifies; `None` when WebCrypto is missing or
+/// refused the key (the caller then computes the equation in Rust).
+async fn webcrypto(check: &SignatureCheck) -> Option<bool> {
+    let subtle = subtle()?;
+    let key = key(&subtle, &check.public_key).await?;
+    let promise = subtle
+        .verify_with_str_and_u8_array_and_u8_array(
+            "Ed25519",
+            &key,
+            &check.signature,
+            check.message.as_bytes(),
+        )
+        .ok()?;
+    JsFuture::from(promise).await.ok()?.as_bool()
+}
+
+/// WebCrypto's verdict on `check`; an error when WebCrypto cannot answer
+/// (the gate then computes the equation in Rust and counts it).
+pub async fn verify(check: &SignatureCheck) -> Result<bool, FactError> {
+    webcrypto(check)
+        .await
+        .ok_or_else(|| FactError("WebCrypto could not verify an Ed25519 signature".into()))
+}
