@@ -139,10 +139,25 @@ pub struct Pending {
     credential: OwnedCredential,
     presentation: Option<Presentation>,
     verdict: Option<Verdict>,
+    asked: Vec<Need>,
     supplied: Supplied,
     counted: RefCell<BTreeSet<Need>>,
     failed: Option<FactError>,
     trace: Trace,
+}
+
+impl Pending {
+    /// What the last step of [`Gate::decide_now`] or [`Gate::go_on`] asked
+    /// for; [`Gate::settle`] fetches it first.
+    pub fn asked(&self) -> &[Need] {
+        &self.asked
+    }
+
+    /// Takes [`Pending::asked`] out, for a host that fetches it itself and
+    /// hands each fact to [`Gate::supply`].
+    pub fn take_asked(&mut self) -> Vec<Need> {
+        std::mem::take(&mut self.asked)
+    }
 }
 
 /// The first step's result.
@@ -254,26 +269,78 @@ impl Gate {
         req: &ProxyRequest<'_>,
         now_ms: i64,
     ) -> Decision {
-        let mut pending = match self.start(req, now_ms) {
-            Started::Done(d) => return d,
-            Started::Pending(p) => p,
+        match self.start(req, now_ms) {
+            Started::Done(d) => d,
+            Started::Pending(mut p) => self.settle(source, &mut p, now_ms).await,
+        }
+    }
+
+    /// Takes a started request to its decision, fetching missing facts from
+    /// `source` (what [`Gate::authorize`] does after [`Gate::start`]; a host
+    /// that first tried to decide without waiting goes on from there).
+    pub async fn settle<F: FactSource>(
+        &self,
+        source: &F,
+        pending: &mut Pending,
+        now_ms: i64,
+    ) -> Decision {
+        // What `decide_now` was asked for first: asking again would not
+        // repeat it (a JWKS fetch is marked as started when it is asked).
+        let asked = std::mem::take(&mut pending.asked);
+        let mut step = if asked.is_empty() {
+            self.advance(pending, now_ms)
+        } else {
+            Step::Need(asked)
         };
         for _ in 0..MAX_ROUNDS {
-            match self.advance(&mut pending, now_ms) {
+            match step {
                 Step::Done(d) => return d,
                 Step::Need(needs) => {
                     for need in needs {
                         let fact = source.fetch(&need).await;
-                        self.supply(&mut pending, need, fact, now_ms);
+                        self.supply(pending, need, fact, now_ms);
                     }
                 }
             }
+            step = self.advance(pending, now_ms);
+        }
+        if let Step::Done(d) = step {
+            return d;
         }
         let trace = pending.trace.clone();
         self.finish(
             Outcome::Deny(Denial::unavailable("the decision did not settle")),
             trace,
         )
+    }
+
+    /// Decides on `req` with what the isolate holds, without waiting: the
+    /// decision, or the started request when facts (or a signature) are
+    /// missing — see [`Pending::asked`], then [`Gate::go_on`] or
+    /// [`Gate::settle`].
+    pub fn decide_now(
+        &self,
+        req: &ProxyRequest<'_>,
+        now_ms: i64,
+    ) -> Result<Decision, Box<Pending>> {
+        match self.start(req, now_ms) {
+            Started::Done(d) => Ok(d),
+            Started::Pending(p) => self.go_on(p, now_ms),
+        }
+    }
+
+    /// One more step on a started request without waiting: the decision,
+    /// or the request with what it now asks for in [`Pending::asked`].
+    pub fn go_on(&self, mut p: Box<Pending>, now_ms: i64) -> Result<Decision, Box<Pending>> {
+        match self.advance(&mut p, now_ms) {
+            Step::Done(d) => Ok(d),
+            // What was looked up is counted once per request (`counted`),
+            // so settling it later counts nothing twice.
+            Step::Need(needs) => {
+                p.asked = needs;
+                Err(p)
+            }
+        }
     }
 
     /// The first step: path, route, tenant and entity; public and refused
@@ -340,6 +407,7 @@ impl Gate {
             },
             presentation: None,
             verdict: None,
+            asked: Vec::new(),
             supplied: Supplied::new(),
             counted: RefCell::new(BTreeSet::new()),
             failed: None,

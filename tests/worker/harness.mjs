@@ -85,7 +85,7 @@ export const NOTIFY_OPTIONS = {
 };
 
 /** A Miniflare instance running the worker; `bindings` override the defaults. */
-export async function startWorker({ bindings = {}, kvPersist = false, durableObjectsPersist = false, validate = true, notify = {} } = {}) {
+export async function startWorker({ bindings = {}, kvPersist = false, durableObjectsPersist = false, validate = true, notify = {}, assets = true, miniflare = {} } = {}) {
   const emails = new EmailLog();
   const mf = new Miniflare({
     log: emails,
@@ -101,17 +101,18 @@ export async function startWorker({ bindings = {}, kvPersist = false, durableObj
     durableObjects: { TENANTS: { className: 'TenantWriter', useSQLite: true } },
     durableObjectsPersist,
     // The console's files, served by the worker first (wrangler.toml's [assets]).
-    assets: {
+    assets: assets ? {
       directory: path.join(root, 'console/dist'),
       binding: 'ASSETS',
       routerConfig: { invoke_user_worker_ahead_of_assets: true, has_user_worker: true },
       assetConfig: { html_handling: 'none', not_found_handling: 'none' },
-    },
+    } : undefined,
     // Failed sign-ins are throttled per isolate (docs/tokens.md); the tests
     // that fail on purpose many times are not about that, so the bound is wide
     // unless a test sets its own.
     bindings: { PUBLIC_BASE_URL: 'http://127.0.0.1:8787', NOTIFY_FROM: 'noreply@orgwarden.example', SIGNIN_FAILURES_PER_USER: '1000', SIGNIN_FAILURES_PER_ADDRESS: '1000', ...bindings },
     host: '127.0.0.1',
+    ...miniflare,
   });
   await mf.ready;
   mf.emails = emails;

@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Crypto, CryptoKey, SubtleCrypto};
@@ -67,6 +67,21 @@ async fn webcrypto(check: &SignatureCheck) -> Option<bool> {
         )
         .ok()?;
     JsFuture::from(promise).await.ok()?.as_bool()
+}
+
+/// WebCrypto's verification of `check` started now, when its key was
+/// imported before: a promise of the verdict (`true`/`false`), rejected when
+/// WebCrypto refuses. `None` when the key is not imported yet.
+pub fn verify_now(check: &SignatureCheck) -> Option<Promise> {
+    let key = KEYS.with(|keys| keys.borrow().get(&check.public_key).cloned())?;
+    subtle()?
+        .verify_with_str_and_u8_array_and_u8_array(
+            "Ed25519",
+            &key,
+            &check.signature,
+            check.message.as_bytes(),
+        )
+        .ok()
 }
 
 /// WebCrypto's verdict on `check`; an error when WebCrypto cannot answer

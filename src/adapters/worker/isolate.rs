@@ -76,6 +76,13 @@ pub fn get(env: &Env) -> Result<Rc<Isolate>, Problem> {
     built
 }
 
+/// The isolate's state if it was built (for callbacks that have no `Env`).
+pub fn current() -> Result<Rc<Isolate>, Problem> {
+    ISOLATE
+        .with(|i| i.borrow().clone())
+        .unwrap_or_else(|| Err(Problem::new(500, "server_misconfigured", "not built yet")))
+}
+
 fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|v| v.to_string())
 }

@@ -16,6 +16,7 @@ mod assets;
 mod body;
 mod deliver;
 mod ed25519;
+mod immediate;
 mod isolate;
 mod kdf;
 mod kv;
@@ -26,7 +27,8 @@ mod tenant;
 mod transaction;
 mod writer;
 
-use worker::{event, Context, Env, Result};
+use worker::wasm_bindgen::JsValue;
+use worker::{event, Env, Result};
 
 use crate::core::problem::{Problem, CONTENT_TYPE};
 use crate::http::{self, Deployment, Local, Method, Request};
@@ -115,27 +117,74 @@ impl http::admin::Draw for Draw {
     }
 }
 
-#[event(fetch)]
-async fn fetch(
+/// The fetch handler, exported by hand rather than through `#[event(fetch)]`:
+/// a proxied request that the isolate can decide at once (or after a
+/// WebCrypto signature check) is answered with a promise chain ending in the
+/// origin's `fetch` ([`immediate`]), without a Rust future; everything else
+/// runs as one.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn fetch(
     req: worker::web_sys::Request,
     env: Env,
-    _ctx: Context,
-) -> Result<worker::web_sys::Response> {
+    _ctx: worker::worker_sys::Context,
+) -> js_sys::Promise {
     // The raw request: wrapping it in `worker::Request` reads `request.cf`,
     // which the runtime builds on every access and which cost the proxy's
     // hot path more than anything else in a profile.
     let url = req.url();
     let (path, query) = proxy::split_url(&url);
-    if let Some(c) = http::console::route(path) {
-        return assets::serve(c, &req.method(), &env).await.map(Into::into);
+    let proxied = http::console::route(path).is_none() && !http::table::is_own(path);
+    let pending = if proxied {
+        match immediate::handle_now(&req, &env, path, query) {
+            immediate::Now::Answer(promise) => return promise,
+            immediate::Now::Wait(p) => Some(p),
+            immediate::Now::Later => None,
+        }
+    } else {
+        None
+    };
+    let (path, query) = (path.to_owned(), query.map(str::to_owned));
+    wasm_bindgen_futures::future_to_promise(async move {
+        let answer = if proxied {
+            proxy::handle(&req, &env, &path, query.as_deref(), pending).await
+        } else {
+            route(req, &env, path, query).await
+        };
+        Ok(answer.or_else(|e| internal_error(&e))?.into())
+    })
+}
+
+/// orgwarden's own surface and the console.
+async fn route(
+    req: worker::web_sys::Request,
+    env: &Env,
+    path: String,
+    query: Option<String>,
+) -> Result<worker::web_sys::Response> {
+    if let Some(c) = http::console::route(&path) {
+        return assets::serve(c, &req.method(), env).await.map(Into::into);
     }
-    if !http::table::is_own(path) {
-        return proxy::handle(&req, &env, path, query).await;
-    }
-    let (path, query) = (path.to_owned(), query.unwrap_or("").to_owned());
-    own(worker::Request::from(req), &env, path, query)
-        .await
-        .map(Into::into)
+    own(
+        worker::Request::from(req),
+        env,
+        path,
+        query.unwrap_or_default(),
+    )
+    .await
+    .map(Into::into)
+}
+
+/// What `#[event(fetch)]` answers for an error that escaped the handler: a
+/// 500 problem document, the error logged, not shown.
+fn internal_error(e: &worker::Error) -> std::result::Result<worker::web_sys::Response, JsValue> {
+    log::error!("unhandled error: {e}");
+    problem_response(&Problem::new(
+        500,
+        "internal_error",
+        "the request could not be handled",
+    ))
+    .map(Into::into)
+    .map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
 /// This isolate sees its own admin writes at once (other isolates within

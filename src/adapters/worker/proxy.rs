@@ -10,14 +10,14 @@ use worker::{Env, Fetch, Headers, Result};
 use super::{isolate, kv::Kv, problem_response};
 use crate::core::problem::Problem;
 use crate::model::facts::{Fact, FactError, FactSource, Need};
-use crate::proxy::{headers, Decision, Forward, Gate, Outcome, ProxyRequest};
+use crate::proxy::{headers, Decision, Forward, Gate, Outcome, Pending, ProxyRequest};
 use crate::store::facts::StoreFacts;
 
 /// The facts of the worker: the store's from KV, external issuers' keys over
 /// Fetch (a failed fetch is no keys, never an error: the gate keeps the
 /// keys it had), signatures from WebCrypto.
-struct WorkerFacts<'e> {
-    kv: Kv<'e>,
+pub(super) struct WorkerFacts<'e> {
+    pub(super) kv: Kv<'e>,
 }
 
 impl FactSource for WorkerFacts<'_> {
@@ -44,7 +44,7 @@ fn now_ms() -> f64 {
 }
 
 /// `Server-Timing` of a decision (with `debug`).
-struct Timing<'d> {
+pub(super) struct Timing<'d> {
     decision: &'d Decision,
     decide_ms: f64,
 }
@@ -69,7 +69,34 @@ impl Timing<'_> {
     }
 }
 
-/// Decides on `req` and forwards it or answers the refusal.
+/// The origin's URL for a forwarded request: the canonical path the rules
+/// read, never the path as received.
+pub(super) fn target(origin: &str, forward: &Forward, query: Option<&str>) -> String {
+    let mut target = format!("{origin}{}", forward.path);
+    if let Some(q) = query {
+        target.push('?');
+        target.push_str(q);
+    }
+    target
+}
+
+/// A refusal's problem document, with its challenge and timing.
+pub(super) fn refusal(
+    d: &crate::auth::Denial,
+    timing: Option<&Timing<'_>>,
+) -> Result<web_sys::Response> {
+    let mut r = problem_response(&d.problem())?;
+    if let Some(h) = d.www_authenticate() {
+        r.headers_mut().set("www-authenticate", &h)?;
+    }
+    if let Some(t) = timing {
+        r.headers_mut().set("server-timing", &t.header(None))?;
+    }
+    Ok(r.into())
+}
+
+/// Decides on `req` (going on from `pending` when [`super::immediate`] started
+/// it) and forwards it or answers the refusal.
 ///
 /// What passes is forwarded the way a JavaScript worker would
 /// (`new Request(url, request)`, then `fetch`): method, headers and the body
@@ -81,6 +108,7 @@ pub async fn handle(
     env: &Env,
     path: &str,
     query: Option<&str>,
+    pending: Option<Box<Pending>>,
 ) -> Result<web_sys::Response> {
     let started = now_ms();
     let iso = match isolate::get(env) {
@@ -92,38 +120,29 @@ pub async fn handle(
         Err(p) => return raw(problem_response(p)),
     };
     let method = req.method();
-    let incoming = req.headers();
-    let authorization = incoming.get("authorization")?;
-    let api_key = incoming.get("x-api-key")?;
     let facts = WorkerFacts { kv: Kv::new(env) };
-    let request = ProxyRequest {
-        method: &method,
-        path,
-        authorization: authorization.as_deref(),
-        api_key: api_key.as_deref(),
+    let now = (started as i64).saturating_add(iso.clock_offset_ms);
+    let decision = match pending {
+        Some(mut p) => gate.settle(&facts, &mut p, now).await,
+        None => {
+            let incoming = req.headers();
+            let authorization = incoming.get("authorization")?;
+            let api_key = incoming.get("x-api-key")?;
+            let request = ProxyRequest {
+                method: &method,
+                path,
+                authorization: authorization.as_deref(),
+                api_key: api_key.as_deref(),
+            };
+            gate.authorize(&facts, &request, now).await
+        }
     };
-    let decision = gate
-        .authorize(
-            &facts,
-            &request,
-            (started as i64).saturating_add(iso.clock_offset_ms),
-        )
-        .await;
     let timing = gate.config().debug.then(|| Timing {
         decision: &decision,
         decide_ms: now_ms() - started,
     });
     let forward = match &decision.outcome {
-        Outcome::Deny(d) => {
-            let mut r = problem_response(&d.problem())?;
-            if let Some(h) = d.www_authenticate() {
-                r.headers_mut().set("www-authenticate", &h)?;
-            }
-            if let Some(t) = &timing {
-                r.headers_mut().set("server-timing", &t.header(None))?;
-            }
-            return Ok(r.into());
-        }
+        Outcome::Deny(d) => return refusal(d, timing.as_ref()),
         Outcome::Forward(forward) => forward,
     };
     if iso.origin.is_empty() {
@@ -133,21 +152,21 @@ pub async fn handle(
             "the ORIGIN variable is not set",
         )));
     }
-    // The canonical path the rules read, never the path as received.
-    let mut target = format!("{}{}", iso.origin, forward.path);
-    if let Some(q) = query {
-        target.push('?');
-        target.push_str(q);
-    }
     let init = forwarded_init(req, &method, forward, gate.config().forward_credential)?;
-    send(&target, &init, gate, timing.as_ref()).await
+    send(
+        &target(&iso.origin, forward, query),
+        &init,
+        gate,
+        timing.as_ref(),
+    )
+    .await
 }
 
 /// An explicit init (method, a copy of the headers with orgwarden's own
 /// changed, the body stream, manual redirects) rather than the request
 /// itself as init: that would make the runtime read `request.cf`, which it
 /// builds on every access.
-fn forwarded_init(
+pub(super) fn forwarded_init(
     req: &web_sys::Request,
     method: &str,
     forward: &Forward,
@@ -213,15 +232,11 @@ async fn send(
         }
         Err(_) => {
             gate.count_origin_unreachable();
-            let mut r = problem_response(&Problem::new(
-                502,
-                "origin_unreachable",
-                "the origin API could not be reached",
-            ))?;
+            let r = super::immediate::unreachable_response()?;
             if let Some(t) = timing {
-                r.headers_mut().set("server-timing", &t.header(None))?;
+                r.headers().set("server-timing", &t.header(None))?;
             }
-            Ok(r.into())
+            Ok(r)
         }
     }
 }
