@@ -993,3 +993,43 @@ fn a_host_verdict_decides_and_is_bound_to_its_check() {
     assert_eq!(again.trace.token_cached, Some(true));
     assert_eq!(code(&again), code(&decision));
 }
+
+/// A host that tries to decide at once and settles later goes on from what
+/// `decide_now` asked: a JWKS fetch it asked for is fetched (asking again
+/// would find it already marked as started and refuse the token).
+#[test]
+fn settle_fetches_what_decide_now_asked() {
+    let table = load();
+    let (store, _) = seed(&table.store);
+    let mut config = table.config.clone();
+    config["issuers"] = serde_json::json!([{"issuer": "https://idp.example/", "audience": "https://api.example.com", "tenant": "acme", "jwks_uri": "https://idp.example/jwks"}]);
+    let gate = gate_for(&table, config);
+    let idp_key = common::key(0x41, "idp-1");
+    let claims = serde_json::json!({"iss": "https://idp.example/", "aud": "https://api.example.com", "sub": "carol", "iat": 1_700_000_000, "exp": 2_000_000_000});
+    let token = format!(
+        "Bearer {}",
+        orgwarden::core::token::sign(&idp_key, &claims).unwrap()
+    );
+    let idp = Idp {
+        store: &store,
+        jwks: std::cell::RefCell::new(idp_key.verification_keys().to_jwks().to_json()),
+        fetches: Cell::new(0),
+        up: Cell::new(true),
+    };
+    let req = ProxyRequest {
+        method: "GET",
+        path: "/apps/billing/devices",
+        authorization: Some(&token),
+        api_key: None,
+    };
+    let mut pending = match gate.decide_now(&req, NOW_MS) {
+        Ok(d) => panic!("decided without the issuer's keys: {d:?}"),
+        Err(p) => p,
+    };
+    assert!(matches!(pending.asked(), [Need::Jwks(_)]));
+    let decision = block_on(gate.settle(&idp, &mut pending, NOW_MS));
+    assert_eq!(code(&decision), "forward");
+    assert_eq!(idp.fetches.get(), 1);
+    // Now everything is at hand: decided at once.
+    assert_eq!(code(&gate.decide_now(&req, NOW_MS + 1).unwrap()), "forward");
+}
