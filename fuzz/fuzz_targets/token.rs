@@ -1,13 +1,17 @@
 //! Token parsing and verification: any text as a token (inspected and
 //! verified), and any claims JSON signed with the real key (so the fuzzer
 //! reaches the claim checks behind a good signature). Never a panic; a
-//! token verifies only when its signature is the key's.
+//! token verifies only when its signature is the key's; the equation left to
+//! a host (as the worker leaves it to WebCrypto) and answered with the same
+//! arithmetic gives the same result as verifying here.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use orgwarden::core::surface::{self, VerifyRequest};
 use orgwarden::core::token::keys::SigningKeys;
-use orgwarden::core::token::{sign, Verifier, VerifyOptions};
+use orgwarden::core::token::{
+    sign, AccessClaims, Checked, Equation, Verdict, Verifier, VerifyOptions,
+};
 
 const NOW: i64 = 1_800_000_000;
 const ISS: &str = "https://api.example.com/t/acme";
@@ -44,6 +48,23 @@ fuzz_target!(|data: &[u8]| {
         let direct = verifier.verify(text.trim(), NOW);
         // The two paths agree.
         assert_eq!(via_surface.is_ok(), direct.is_ok());
+        // So does the host's path: ask, answer with the same equation, finish.
+        let hosted = match verifier.check_as::<AccessClaims>(text.trim(), NOW, Equation::Host(None))
+        {
+            Ok(Checked::NeedsSignature(check)) => {
+                let verdict = Verdict {
+                    valid: check.verify_here(),
+                    check,
+                };
+                verifier.check_as::<AccessClaims>(text.trim(), NOW, Equation::Host(Some(&verdict)))
+            }
+            other => other,
+        };
+        match (&hosted, &direct) {
+            (Ok(Checked::Verified(a)), Ok(b)) => assert_eq!(a, b),
+            (Err(a), Err(b)) => assert_eq!(a.code(), b.code()),
+            _ => panic!("the host's path and this one disagree"),
+        }
     } else if let Ok(claims) = serde_json::from_str::<serde_json::Value>(&text) {
         if let Ok(token) = sign(&keys, &claims) {
             let _ = verifier.verify(&token, NOW);
