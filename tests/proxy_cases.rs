@@ -772,27 +772,46 @@ impl FactSource for Idp<'_> {
     }
 }
 
+impl<'s> Idp<'s> {
+    /// Up, serving the public key of [`idp_key`]`(n)`.
+    fn serving(store: &'s MemoryStore, n: u8) -> Idp<'s> {
+        Idp {
+            store,
+            jwks: std::cell::RefCell::new(idp_key(n).verification_keys().to_jwks().to_json()),
+            fetches: Cell::new(0),
+            up: Cell::new(true),
+        }
+    }
+}
+
+/// The IdP's signing key number `n`.
+fn idp_key(n: u8) -> orgwarden::core::token::SigningKeys {
+    common::key(0x40 + n, &format!("idp-{n}"))
+}
+
+/// A bearer token for carol signed with [`idp_key`]`(n)`.
+fn idp_token(n: u8) -> String {
+    let claims = serde_json::json!({"iss": "https://idp.example/", "aud": "https://api.example.com", "sub": "carol", "iat": 1_700_000_000, "exp": 2_000_000_000});
+    format!(
+        "Bearer {}",
+        orgwarden::core::token::sign(&idp_key(n), &claims).unwrap()
+    )
+}
+
+/// The table's gate trusting the IdP, whose keys are at a JWKS URL.
+fn idp_gate(table: &Table) -> Gate {
+    let mut config = table.config.clone();
+    config["issuers"] = serde_json::json!([{"issuer": "https://idp.example/", "audience": "https://api.example.com", "tenant": "acme", "jwks_uri": "https://idp.example/jwks"}]);
+    gate_for(table, config)
+}
+
 #[test]
 fn jwks_urls_are_fetched_on_unknown_kids_at_most_once_per_30_seconds() {
     let table = load();
     let (store, _) = seed(&table.store);
-    let mut config = table.config.clone();
-    config["issuers"] = serde_json::json!([{"issuer": "https://idp.example/", "audience": "https://api.example.com", "tenant": "acme", "jwks_uri": "https://idp.example/jwks"}]);
-    let gate = gate_for(&table, config);
-    let idp_key = |n: u8| common::key(0x40 + n, &format!("idp-{n}"));
-    let token = |n: u8| {
-        let claims = serde_json::json!({"iss": "https://idp.example/", "aud": "https://api.example.com", "sub": "carol", "iat": 1_700_000_000, "exp": 2_000_000_000});
-        format!(
-            "Bearer {}",
-            orgwarden::core::token::sign(&idp_key(n), &claims).unwrap()
-        )
-    };
-    let idp = Idp {
-        store: &store,
-        jwks: std::cell::RefCell::new(idp_key(1).verification_keys().to_jwks().to_json()),
-        fetches: Cell::new(0),
-        up: Cell::new(true),
-    };
+    let gate = idp_gate(&table);
+
+    let idp = Idp::serving(&store, 1);
     let ask_idp = |t: &str, now: i64| {
         block_on(gate.authorize(
             &idp,
@@ -805,27 +824,27 @@ fn jwks_urls_are_fetched_on_unknown_kids_at_most_once_per_30_seconds() {
             now,
         ))
     };
-    assert_eq!(code(&ask_idp(&token(1), NOW_MS)), "forward");
+    assert_eq!(code(&ask_idp(&idp_token(1), NOW_MS)), "forward");
     assert_eq!(idp.fetches.get(), 1);
-    assert_eq!(code(&ask_idp(&token(1), NOW_MS + 1)), "forward");
+    assert_eq!(code(&ask_idp(&idp_token(1), NOW_MS + 1)), "forward");
     assert_eq!(idp.fetches.get(), 1, "known kid: no fetch");
     // The IdP rotates; the new kid is unknown here.
     *idp.jwks.borrow_mut() = idp_key(2).verification_keys().to_jwks().to_json();
     assert_eq!(
-        code(&ask_idp(&token(2), NOW_MS + 29_000)),
+        code(&ask_idp(&idp_token(2), NOW_MS + 29_000)),
         "token_unknown_kid"
     );
     assert_eq!(idp.fetches.get(), 1, "within 30 s of the last fetch");
-    assert_eq!(code(&ask_idp(&token(2), NOW_MS + 30_000)), "forward");
+    assert_eq!(code(&ask_idp(&idp_token(2), NOW_MS + 30_000)), "forward");
     assert_eq!(idp.fetches.get(), 2);
     // A failed fetch keeps the keys held.
     idp.up.set(false);
     assert_eq!(
-        code(&ask_idp(&token(3), NOW_MS + 70_000)),
+        code(&ask_idp(&idp_token(3), NOW_MS + 70_000)),
         "token_unknown_kid"
     );
     assert_eq!(idp.fetches.get(), 3);
-    assert_eq!(code(&ask_idp(&token(2), NOW_MS + 70_001)), "forward");
+    assert_eq!(code(&ask_idp(&idp_token(2), NOW_MS + 70_001)), "forward");
     assert_eq!(gate.metrics().jwks_fetches, 3);
 }
 
@@ -1001,21 +1020,9 @@ fn a_host_verdict_decides_and_is_bound_to_its_check() {
 fn settle_fetches_what_decide_now_asked() {
     let table = load();
     let (store, _) = seed(&table.store);
-    let mut config = table.config.clone();
-    config["issuers"] = serde_json::json!([{"issuer": "https://idp.example/", "audience": "https://api.example.com", "tenant": "acme", "jwks_uri": "https://idp.example/jwks"}]);
-    let gate = gate_for(&table, config);
-    let idp_key = common::key(0x41, "idp-1");
-    let claims = serde_json::json!({"iss": "https://idp.example/", "aud": "https://api.example.com", "sub": "carol", "iat": 1_700_000_000, "exp": 2_000_000_000});
-    let token = format!(
-        "Bearer {}",
-        orgwarden::core::token::sign(&idp_key, &claims).unwrap()
-    );
-    let idp = Idp {
-        store: &store,
-        jwks: std::cell::RefCell::new(idp_key.verification_keys().to_jwks().to_json()),
-        fetches: Cell::new(0),
-        up: Cell::new(true),
-    };
+    let gate = idp_gate(&table);
+    let token = idp_token(1);
+    let idp = Idp::serving(&store, 1);
     let req = ProxyRequest {
         method: "GET",
         path: "/apps/billing/devices",

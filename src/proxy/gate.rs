@@ -284,28 +284,22 @@ impl Gate {
         pending: &mut Pending,
         now_ms: i64,
     ) -> Decision {
-        // What `decide_now` was asked for first: asking again would not
+        // What `decide_now` was asked for comes first: asking again would not
         // repeat it (a JWKS fetch is marked as started when it is asked).
-        let asked = std::mem::take(&mut pending.asked);
-        let mut step = if asked.is_empty() {
-            self.advance(pending, now_ms)
-        } else {
-            Step::Need(asked)
-        };
+        let mut asked = std::mem::take(&mut pending.asked);
         for _ in 0..MAX_ROUNDS {
-            match step {
-                Step::Done(d) => return d,
-                Step::Need(needs) => {
-                    for need in needs {
-                        let fact = source.fetch(&need).await;
-                        self.supply(pending, need, fact, now_ms);
-                    }
+            let needs = if asked.is_empty() {
+                match self.advance(pending, now_ms) {
+                    Step::Done(d) => return d,
+                    Step::Need(needs) => needs,
                 }
+            } else {
+                std::mem::take(&mut asked)
+            };
+            for need in needs {
+                let fact = source.fetch(&need).await;
+                self.supply(pending, need, fact, now_ms);
             }
-            step = self.advance(pending, now_ms);
-        }
-        if let Step::Done(d) = step {
-            return d;
         }
         let trace = pending.trace.clone();
         self.finish(

@@ -33,8 +33,13 @@ fn subtle() -> Option<SubtleCrypto> {
     Some(crypto.unchecked_into::<Crypto>().subtle())
 }
 
+/// The imported key for `public_key`, when this isolate has one.
+fn cached_key(public_key: &[u8; 32]) -> Option<CryptoKey> {
+    KEYS.with(|keys| keys.borrow().get(public_key).cloned())
+}
+
 async fn key(subtle: &SubtleCrypto, public_key: &[u8; 32]) -> Option<CryptoKey> {
-    if let Some(k) = KEYS.with(|keys| keys.borrow().get(public_key).cloned()) {
+    if let Some(k) = cached_key(public_key) {
         return Some(k);
     }
     let usages = Array::of1(&JsValue::from_str("verify"));
@@ -53,41 +58,38 @@ async fn key(subtle: &SubtleCrypto, public_key: &[u8; 32]) -> Option<CryptoKey> 
     Some(k)
 }
 
-/// Whether the signature verifies; `None` when WebCrypto is missing or
-/// refused the key (the caller then computes the equation in Rust).
-async fn webcrypto(check: &SignatureCheck) -> Option<bool> {
-    let subtle = subtle()?;
-    let key = key(&subtle, &check.public_key).await?;
-    let promise = subtle
+/// `crypto.subtle.verify("Ed25519", key, signature, message)`.
+fn start(subtle: &SubtleCrypto, key: &CryptoKey, check: &SignatureCheck) -> Option<Promise> {
+    subtle
         .verify_with_str_and_u8_array_and_u8_array(
             "Ed25519",
-            &key,
-            &check.signature,
-            check.message.as_bytes(),
-        )
-        .ok()?;
-    JsFuture::from(promise).await.ok()?.as_bool()
-}
-
-/// WebCrypto's verification of `check` started now, when its key was
-/// imported before: a promise of the verdict (`true`/`false`), rejected when
-/// WebCrypto refuses. `None` when the key is not imported yet.
-pub fn verify_now(check: &SignatureCheck) -> Option<Promise> {
-    let key = KEYS.with(|keys| keys.borrow().get(&check.public_key).cloned())?;
-    subtle()?
-        .verify_with_str_and_u8_array_and_u8_array(
-            "Ed25519",
-            &key,
+            key,
             &check.signature,
             check.message.as_bytes(),
         )
         .ok()
 }
 
-/// WebCrypto's verdict on `check`; an error when WebCrypto cannot answer
-/// (the gate then computes the equation in Rust and counts it).
+/// WebCrypto's verification of `check` started now, when its key was
+/// imported before: a promise of the verdict (`true`/`false`), rejected when
+/// WebCrypto refuses. `None` when the key is not imported yet.
+pub fn verify_now(check: &SignatureCheck) -> Option<Promise> {
+    start(&subtle()?, &cached_key(&check.public_key)?, check)
+}
+
+/// WebCrypto's verdict on `check`, importing its key first if need be; an
+/// error when WebCrypto cannot answer (the gate then computes the equation
+/// in Rust and counts it).
 pub async fn verify(check: &SignatureCheck) -> Result<bool, FactError> {
-    webcrypto(check)
+    let verdict = async {
+        let subtle = subtle()?;
+        let key = key(&subtle, &check.public_key).await?;
+        JsFuture::from(start(&subtle, &key, check)?)
+            .await
+            .ok()?
+            .as_bool()
+    };
+    verdict
         .await
         .ok_or_else(|| FactError("WebCrypto could not verify an Ed25519 signature".into()))
 }

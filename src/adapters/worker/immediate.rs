@@ -19,7 +19,7 @@ use web_sys::{Request, Response, WorkerGlobalScope};
 use worker::{Env, Result};
 
 use super::isolate::{self, Isolate};
-use super::proxy::{forwarded_init, refusal, target};
+use super::proxy::{credential_headers, forwarded_init, refusal, target};
 use super::{ed25519, problem_response};
 use crate::core::problem::Problem;
 use crate::model::facts::{Fact, FactError, Need};
@@ -58,10 +58,7 @@ pub fn handle_now(req: &Request, env: &Env, path: &str, query: Option<&str>) -> 
         return Now::Later;
     }
     let method = req.method();
-    let incoming = req.headers();
-    let (Ok(authorization), Ok(api_key)) =
-        (incoming.get("authorization"), incoming.get("x-api-key"))
-    else {
+    let Ok((authorization, api_key)) = credential_headers(req) else {
         return Now::Later;
     };
     let request = ProxyRequest {
@@ -71,8 +68,10 @@ pub fn handle_now(req: &Request, env: &Env, path: &str, query: Option<&str>) -> 
         api_key: api_key.as_deref(),
     };
     match gate.decide_now(&request, iso.now_ms()) {
-        Ok(decision) => answer(req, &iso, gate, &decision, query).map_or(Now::Later, Now::Answer),
-        Err(pending) => match signature_chain(req, env, pending, path, query) {
+        Ok(decision) => {
+            answer(req, &method, &iso, gate, &decision, query).map_or(Now::Later, Now::Answer)
+        }
+        Err(pending) => match signature_chain(req, env, &method, pending, path, query) {
             Ok(promise) => Now::Answer(promise),
             Err(pending) => Now::Wait(pending),
         },
@@ -82,6 +81,7 @@ pub fn handle_now(req: &Request, env: &Env, path: &str, query: Option<&str>) -> 
 /// The response to a decision: the origin's `fetch` promise, or a refusal.
 fn answer(
     req: &Request,
+    method: &str,
     iso: &Isolate,
     gate: &Gate,
     decision: &Decision,
@@ -90,8 +90,7 @@ fn answer(
     match &decision.outcome {
         Outcome::Deny(d) => refusal(d, None).map(|r| Promise::resolve(&JsValue::from(r))),
         Outcome::Forward(forward) => {
-            let method = req.method();
-            let init = forwarded_init(req, &method, forward, gate.config().forward_credential)?;
+            let init = forwarded_init(req, method, forward, gate.config().forward_credential)?;
             let global: WorkerGlobalScope = js_sys::global().unchecked_into();
             let sent = global.fetch_with_str_and_init(&target(&iso.origin, forward, query), &init);
             Ok(UNREACHABLE.with(|on_error| sent.catch_map(on_error)))
@@ -104,6 +103,7 @@ fn answer(
 fn signature_chain(
     req: &Request,
     env: &Env,
+    method: &str,
     pending: Box<Pending>,
     path: &str,
     query: Option<&str>,
@@ -116,7 +116,7 @@ fn signature_chain(
     };
     // `Clone` on the handle, not the JavaScript `Request.clone()`.
     let (req, env) = (Clone::clone(req), env.clone());
-    let (path, query) = (path.to_owned(), query.map(str::to_owned));
+    let (method, path, query) = (method.to_owned(), path.to_owned(), query.map(str::to_owned));
     let mut pending = pending;
     // Called once: on WebCrypto's verdict or its refusal (then the equation
     // runs in Rust, see `Gate::supply`).
@@ -136,8 +136,8 @@ fn signature_chain(
             gate.supply(&mut pending, need, fact.clone(), now);
         }
         let promise = match gate.go_on(pending, now) {
-            Ok(decision) => answer(&req, &iso, gate, &decision, query.as_deref()).ok(),
-            Err(pending) => Some(later(req, env, pending, path, query)),
+            Ok(decision) => answer(&req, &method, &iso, gate, &decision, query.as_deref()).ok(),
+            Err(pending) => Some(later(req, env, Some(pending), path, query)),
         };
         promise.map_or(JsValue::UNDEFINED, JsValue::from)
     });
@@ -145,19 +145,18 @@ fn signature_chain(
     Ok(verdict.unchecked_ref::<Thenable>().then_both(go_on, go_on))
 }
 
-/// The rest of the decision as a Rust future, from where it stopped.
-fn later(
+/// The decision as a Rust future, from where it stopped (`pending`) or
+/// from the start.
+pub fn later(
     req: Request,
     env: Env,
-    pending: Box<Pending>,
+    pending: Option<Box<Pending>>,
     path: String,
     query: Option<String>,
 ) -> Promise {
     wasm_bindgen_futures::future_to_promise(async move {
-        super::proxy::handle(&req, &env, &path, query.as_deref(), Some(pending))
-            .await
-            .map(JsValue::from)
-            .map_err(|e| JsValue::from_str(&e.to_string()))
+        let answer = super::proxy::handle(&req, &env, &path, query.as_deref(), pending).await;
+        Ok(answer.or_else(|e| super::internal_error(&e))?.into())
     })
 }
 

@@ -134,22 +134,18 @@ pub fn fetch(
     let url = req.url();
     let (path, query) = proxy::split_url(&url);
     let proxied = http::console::route(path).is_none() && !http::table::is_own(path);
-    let pending = if proxied {
-        match immediate::handle_now(&req, &env, path, query) {
+    if proxied {
+        let pending = match immediate::handle_now(&req, &env, path, query) {
             immediate::Now::Answer(promise) => return promise,
             immediate::Now::Wait(p) => Some(p),
             immediate::Now::Later => None,
-        }
-    } else {
-        None
-    };
+        };
+        let (path, query) = (path.to_owned(), query.map(str::to_owned));
+        return immediate::later(req, env, pending, path, query);
+    }
     let (path, query) = (path.to_owned(), query.map(str::to_owned));
     wasm_bindgen_futures::future_to_promise(async move {
-        let answer = if proxied {
-            proxy::handle(&req, &env, &path, query.as_deref(), pending).await
-        } else {
-            route(req, &env, path, query).await
-        };
+        let answer = route(req, &env, path, query).await;
         Ok(answer.or_else(|e| internal_error(&e))?.into())
     })
 }
@@ -176,7 +172,9 @@ async fn route(
 
 /// What `#[event(fetch)]` answers for an error that escaped the handler: a
 /// 500 problem document, the error logged, not shown.
-fn internal_error(e: &worker::Error) -> std::result::Result<worker::web_sys::Response, JsValue> {
+pub(super) fn internal_error(
+    e: &worker::Error,
+) -> std::result::Result<worker::web_sys::Response, JsValue> {
     log::error!("unhandled error: {e}");
     problem_response(&Problem::new(
         500,

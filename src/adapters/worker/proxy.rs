@@ -78,6 +78,14 @@ impl Timing<'_> {
     }
 }
 
+/// The `Authorization` and `X-API-Key` values of `req`, what the gate reads.
+pub(super) fn credential_headers(
+    req: &web_sys::Request,
+) -> Result<(Option<String>, Option<String>)> {
+    let incoming = req.headers();
+    Ok((incoming.get("authorization")?, incoming.get("x-api-key")?))
+}
+
 /// The origin's URL for a forwarded request: the canonical path the rules
 /// read, never the path as received.
 pub(super) fn target(origin: &str, forward: &Forward, query: Option<&str>) -> String {
@@ -134,9 +142,7 @@ pub async fn handle(
     let decision = match pending {
         Some(mut p) => gate.settle(&facts, &mut p, now).await,
         None => {
-            let incoming = req.headers();
-            let authorization = incoming.get("authorization")?;
-            let api_key = incoming.get("x-api-key")?;
+            let (authorization, api_key) = credential_headers(req)?;
             let request = ProxyRequest {
                 method: &method,
                 path,

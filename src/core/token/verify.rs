@@ -168,10 +168,10 @@ impl Verifier {
                 ))
             }
         }
-        let (r, s) = signature.split_at(32);
-        let strict = <&[u8; 32]>::try_from(r).is_ok_and(|r| !is_small_order_encoding(r))
-            && <&[u8; 32]>::try_from(s).is_ok_and(is_canonical_scalar);
-        if !strict {
+        let (Some(r), Some(s)) = (signature.first_chunk(), signature.last_chunk()) else {
+            return Err(TokenError::BadSignature);
+        };
+        if is_small_order_encoding(r) || !is_canonical_scalar(s) {
             return Err(TokenError::BadSignature);
         }
         Ok(Prepared {
