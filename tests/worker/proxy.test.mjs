@@ -404,9 +404,18 @@ test('debug: Server-Timing on answers; origin down: 502; bad configuration: 500 
     const r = await call('GET', '/apps/billing/devices', { bearer: tokens.root, worker: down });
     assert.equal(r.status, 502);
     assert.equal(r.body.code, 'origin_unreachable');
-    assert.match(r.headers.get('server-timing'), /decide;dur=[\d.]+, facts;desc="fetched \d+", token;desc="verified"/);
+    assert.match(r.headers.get('server-timing'), /^decide;dur=\d+\.\d, facts;desc="fetched \d+", token;desc="verified"/);
   } finally {
     await down.dispose();
+  }
+  // Durations to one decimal; the origin's time once it answered.
+  const up = await startWorker({ bindings: bindings({ ORGWARDEN_PROXY: config({ debug: true }) }) });
+  try {
+    const r = await call('GET', '/apps/billing/devices', { bearer: tokens.root, worker: up });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('server-timing'), /^decide;dur=\d+\.\d, facts;desc="fetched \d+", token;desc="verified", origin;dur=\d+\.\d$/);
+  } finally {
+    await up.dispose();
   }
   const bad = await startWorker({ bindings: bindings({ ORGWARDEN_PROXY: JSON.stringify({ tenant: 'acme', routes: [{ methods: ['GET'], path: '/a/**/b', public: true }] }) }) });
   try {
