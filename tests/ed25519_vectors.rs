@@ -20,7 +20,9 @@ use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use orgwarden::core::token::alg::SMALL_ORDER_ENCODINGS;
-use orgwarden::core::token::{ExternalClaims, KeySet, TokenError, Verifier, VerifyOptions};
+use orgwarden::core::token::{
+    Checked, ExternalClaims, KeySet, TokenError, Verdict, Verifier, VerifyOptions,
+};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha512};
 
@@ -257,10 +259,35 @@ fn verdict(keys: &KeySet, token: &str) -> bool {
     .unwrap();
     let key = keys.get(header["kid"].as_str().unwrap()).unwrap();
     let strict = key
+        .point()
+        .unwrap()
         .verify_strict(input.as_bytes(), &Signature::from_bytes(&sig))
         .is_ok();
     assert_eq!(ours, strict, "{token}");
+    assert_eq!(host_path(keys, token), ours, "{token}: the host's path");
     ours
+}
+
+/// The browser module's path: keys loaded by their encodings only, every
+/// check but the equation in Rust, the equation answered by the host (here
+/// ed25519-dalek again, as `SignatureCheck::verify_here`).
+fn host_path(keys: &KeySet, token: &str) -> bool {
+    let encodings = KeySet::from_jwks_encodings(&keys.to_jwks()).unwrap();
+    let verifier = Verifier::new(encodings, VerifyOptions::new(ISSUER, AUDIENCE));
+    let check = match verifier.check_with_host::<ExternalClaims>(token, 1_800_000_000, None) {
+        Ok(Checked::NeedsSignature(check)) => check,
+        Err(TokenError::BadSignature) => return false,
+        other => panic!("{token}: {other:?}"),
+    };
+    let verdict = Verdict {
+        valid: check.verify_here(),
+        check,
+    };
+    match verifier.check_with_host::<ExternalClaims>(token, 1_800_000_000, Some(&verdict)) {
+        Ok(Checked::Verified(_)) => true,
+        Err(TokenError::BadSignature) => false,
+        other => panic!("{token}: {other:?}"),
+    }
 }
 
 #[test]

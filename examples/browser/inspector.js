@@ -92,7 +92,7 @@ async function run(event) {
       const aud = Array.isArray(view.claims.aud) ? view.claims.aud[0] : view.claims.aud;
       const options = { issuer: $('issuer').value.trim() || String(view.claims.iss ?? ''), audience: $('audience').value.trim() || String(aud ?? '') };
       try {
-        result = { ok: true, value: verify(token, jwks, options) };
+        result = { ok: true, value: await verify(token, jwks, options) };
       } catch (e) {
         result = { ok: false, error: e };
       }

@@ -6,12 +6,15 @@
 //! Nothing here decides on its own: every function is a translation of one in
 //! [`crate::core::surface`].
 
-use js_sys::{Error, Reflect, JSON};
+use js_sys::{Error, Function, Promise, Reflect, JSON};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use web_sys::CryptoKey;
 
-use crate::core::surface::{self, Grants, SurfaceError, VerifyRequest};
+use crate::adapters::webcrypto::{self, Thenable};
+use crate::core::surface::{self, Grants, SurfaceError, VerifyRequest, VerifyStep};
+use crate::core::token::{SignatureCheck, Verdict};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -103,17 +106,22 @@ fn invalid(what: &str, why: impl core::fmt::Display) -> JsValue {
     })
 }
 
+/// A JavaScript value as JSON text: a string as it is, anything else
+/// through the page's `JSON.stringify`.
+fn json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    if let Some(s) = value.as_string() {
+        return Ok(s);
+    }
+    Ok(JSON::stringify(value)
+        .map_err(|_| invalid(what, "cannot be written as JSON"))?
+        .as_string()
+        .unwrap_or_default())
+}
+
 /// A JavaScript value as a Rust type, through the page's JSON.
 fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsValue> {
-    let text: String = if let Some(s) = value.as_string() {
-        s
-    } else {
-        JSON::stringify(value)
-            .map_err(|_| invalid(what, "cannot be written as JSON"))?
-            .as_string()
-            .unwrap_or_default()
-    };
-    serde_json::from_str(&text).map_err(|e| invalid(what, e))
+    // From bytes, as every other parse in the module: one copy of the parser.
+    serde_json::from_slice(json_text(value, what)?.as_bytes()).map_err(|e| invalid(what, e))
 }
 
 /// A Rust value as a JavaScript value, through the page's JSON.
@@ -129,22 +137,113 @@ pub fn inspect(token: &str) -> Result<JsValue, JsValue> {
 }
 
 /// Verifies a token against a JWKS (JSON text or object) with the edge's
-/// rules; throws with the edge's error codes.
-#[wasm_bindgen(unchecked_return_type = "Verification")]
+/// rules: a promise of the verification, rejected with the edge's error
+/// codes. Every strict check runs here; the Ed25519 equation runs in the
+/// page's WebCrypto (`webcrypto_unavailable` where the engine has none).
+#[wasm_bindgen(unchecked_return_type = "Promise<Verification>")]
 pub fn verify(
-    token: &str,
+    token: String,
     #[wasm_bindgen(unchecked_param_type = "string | { keys: object[] }")] jwks: JsValue,
     #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let jwks: String = match jwks.as_string() {
-        Some(s) => s,
-        None => JSON::stringify(&jwks)
-            .map_err(|_| invalid("jwks", "not JSON"))?
-            .as_string()
-            .unwrap_or_default(),
+) -> Promise {
+    start_verify(token, &jwks, &options).unwrap_or_else(|e| Promise::reject(&e))
+}
+
+/// One verification's inputs, read once.
+struct Verifying {
+    token: String,
+    jwks: String,
+    request: VerifyRequest,
+    now: i64,
+}
+
+impl Verifying {
+    fn step(&self, verdict: Option<&Verdict>) -> Result<VerifyStep, JsValue> {
+        surface::verify_with_host(&self.token, &self.jwks, &self.request, self.now, verdict)
+            .map_err(throw)
+    }
+}
+
+fn start_verify(token: String, jwks: &JsValue, options: &JsValue) -> Result<Promise, JsValue> {
+    let verifying = Verifying {
+        token,
+        jwks: json_text(jwks, "jwks")?,
+        request: from_js(options, "options")?,
+        now: now(),
     };
-    let request: VerifyRequest = from_js(&options, "options")?;
-    to_js(&surface::verify(token, &jwks, &request, now()).map_err(throw)?)
+    let check = match verifying.step(None)? {
+        VerifyStep::Verified(v) => return Ok(Promise::resolve(&to_js(&v)?)),
+        VerifyStep::NeedsSignature(check) => check,
+    };
+    let equation = equation(&check)?;
+    // Called once, with WebCrypto's verdict or its refusal.
+    let finish = Closure::once_into_js(move |valid: JsValue| -> Result<JsValue, JsValue> {
+        let Some(valid) = valid.as_bool() else {
+            return Err(unavailable(&valid));
+        };
+        match verifying.step(Some(&Verdict { check, valid }))? {
+            VerifyStep::Verified(v) => to_js(&v),
+            // The verdict answers this very check: never asked again.
+            VerifyStep::NeedsSignature(_) => Err(invalid("verdict", "not for this token")),
+        }
+    });
+    let finish: &Function = finish.unchecked_ref();
+    Ok(equation
+        .unchecked_ref::<Thenable>()
+        .then_both(finish, finish))
+}
+
+/// The page's verdict on `check`: a promise of `true`/`false`, rejected
+/// when WebCrypto cannot answer. The key is imported once per page.
+fn equation(check: &SignatureCheck) -> Result<Promise, JsValue> {
+    let subtle = webcrypto::subtle().ok_or_else(|| {
+        unavailable(&JsValue::from_str(
+            "no crypto.subtle (pages served over plain HTTP have none)",
+        ))
+    })?;
+    if let Some(key) = webcrypto::cached_key(&check.public_key) {
+        return webcrypto::start(&subtle, &key, check);
+    }
+    let imported = webcrypto::import(&subtle, &check.public_key)?;
+    let check = check.clone();
+    // Called once, with the imported key or the import's refusal. Refused as
+    // data (`DataError`: bytes the engine does not take for a point), the
+    // key verifies nothing, as in the Rust path.
+    let verify = Closure::once_into_js(move |key: JsValue| -> Result<Promise, JsValue> {
+        let key: CryptoKey = match key.dyn_into() {
+            Ok(key) => key,
+            Err(e) if error_name(&e).as_deref() == Some("DataError") => {
+                return Ok(Promise::resolve(&JsValue::FALSE))
+            }
+            Err(e) => return Err(e),
+        };
+        webcrypto::remember(&check.public_key, key.clone());
+        webcrypto::start(&subtle, &key, &check)
+    });
+    let verify: &Function = verify.unchecked_ref();
+    Ok(imported
+        .unchecked_ref::<Thenable>()
+        .then_both(verify, verify))
+}
+
+/// An exception's `name` (`DataError`, `NotSupportedError`, …).
+fn error_name(e: &JsValue) -> Option<String> {
+    Reflect::get(e, &JsValue::from_str("name"))
+        .ok()?
+        .as_string()
+}
+
+/// `webcrypto_unavailable`, with what the engine said.
+fn unavailable(why: &JsValue) -> JsValue {
+    let why = why
+        .dyn_ref::<Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| why.as_string())
+        .unwrap_or_default();
+    throw(SurfaceError {
+        code: "webcrypto_unavailable".into(),
+        message: format!("this engine cannot verify Ed25519 signatures through WebCrypto: {why}"),
+    })
 }
 
 /// The token subject's effective rights (expanded) on an entity with these

@@ -10,6 +10,9 @@ pub mod worker;
 #[cfg(all(feature = "browser", target_arch = "wasm32"))]
 pub mod browser;
 
+#[cfg(all(any(feature = "worker", feature = "browser"), target_arch = "wasm32"))]
+pub mod webcrypto;
+
 #[cfg(all(
     any(feature = "component", feature = "component-http"),
     target_arch = "wasm32"

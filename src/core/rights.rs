@@ -186,8 +186,12 @@ impl UnknownRight {
 
 impl fmt::Display for UnknownRight {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The name is user input: quote it with Debug so control characters stay visible.
-        write!(f, "unknown right {:?}", self.0)
+        // The name is user input: quoted as token errors quote theirs.
+        write!(
+            f,
+            "unknown right {}",
+            crate::core::token::error::quote(&self.0)
+        )
     }
 }
 

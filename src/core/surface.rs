@@ -16,9 +16,11 @@ use serde_json::Value;
 use crate::core::decide::{EntityGrants, Subject};
 use crate::core::ids::{IdError, OrgId, UserId};
 use crate::core::rights::{Right, RightKind, RightSet, UnknownRight};
-use crate::core::token::verify::decode_unverified;
+use crate::core::token::header::json_reason;
+use crate::core::token::verify::{decode_unverified, segments_unverified};
 use crate::core::token::{
-    AccessClaims, KeySet, TokenError, VerifiedToken, Verifier, VerifyOptions,
+    AccessClaims, Checked, Jwks, KeyError, KeySet, SignatureCheck, TokenError, Verdict,
+    VerifiedToken, Verifier, VerifyOptions,
 };
 
 /// A refusal of any surface function: a stable code and a message.
@@ -106,7 +108,7 @@ pub struct Inspection {
 pub fn inspect(token: &str, now: i64) -> Result<Inspection, SurfaceError> {
     let (header, claims) = decode_unverified(token.trim())?;
     let exp = claims.get("exp").and_then(Value::as_i64);
-    let typed: Result<AccessClaims, _> = serde_json::from_value(claims.clone());
+    let typed = access_claims(token);
     let (organizations, admin, ceiling, shape_error) = match &typed {
         Ok(c) => (
             c.orgs
@@ -126,7 +128,7 @@ pub fn inspect(token: &str, now: i64) -> Result<Inspection, SurfaceError> {
             Vec::new(),
             false,
             None,
-            Some(format!("not an orgwarden access token: {e}")),
+            Some(format!("not an orgwarden access token: {}", e.message)),
         ),
     };
     Ok(Inspection {
@@ -180,7 +182,51 @@ pub fn verify(
     request: &VerifyRequest,
     clock_now: i64,
 ) -> Result<Verification, SurfaceError> {
-    let keys = KeySet::from_json(jwks).map_err(|e| SurfaceError::new(e.code(), e.to_string()))?;
+    let keys = KeySet::from_json(jwks).map_err(key_error)?;
+    let verified =
+        verifier(keys, request)?.verify(token.trim(), request.now.unwrap_or(clock_now))?;
+    Ok(verification(verified))
+}
+
+/// Where [`verify_with_host`] got to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyStep {
+    /// Every check passed.
+    Verified(Verification),
+    /// Every check but the equation passed: the host computes it and calls
+    /// again with its [`Verdict`].
+    NeedsSignature(SignatureCheck),
+}
+
+/// [`verify`] for a host that computes the Ed25519 equation itself (the
+/// browser module, through the page's WebCrypto): every strict check runs
+/// here, the equation never does. Called first without a verdict, then with
+/// the host's verdict on the [`SignatureCheck`] it was given. The keys are
+/// loaded with [`KeySet::from_jwks_encodings`]: a private JWK is refused.
+pub fn verify_with_host(
+    token: &str,
+    jwks: &str,
+    request: &VerifyRequest,
+    clock_now: i64,
+    verdict: Option<&Verdict>,
+) -> Result<VerifyStep, SurfaceError> {
+    let keys = Jwks::parse(jwks)
+        .and_then(|jwks| KeySet::from_jwks_encodings(&jwks))
+        .map_err(key_error)?;
+    let now = request.now.unwrap_or(clock_now);
+    Ok(
+        match verifier(keys, request)?.check_with_host(token.trim(), now, verdict)? {
+            Checked::Verified(verified) => VerifyStep::Verified(verification(verified)),
+            Checked::NeedsSignature(check) => VerifyStep::NeedsSignature(check),
+        },
+    )
+}
+
+fn key_error(e: KeyError) -> SurfaceError {
+    SurfaceError::new(e.code(), e.to_string())
+}
+
+fn verifier(keys: KeySet, request: &VerifyRequest) -> Result<Verifier, SurfaceError> {
     let mut options = VerifyOptions::new(request.issuer.as_str(), request.audience.as_str());
     if let Some(leeway) = request.leeway {
         if !(0..=86_400).contains(&leeway) {
@@ -191,14 +237,16 @@ pub fn verify(
         }
         options.leeway_secs = leeway;
     }
-    let VerifiedToken { kid, claims } =
-        Verifier::new(keys, options).verify(token.trim(), request.now.unwrap_or(clock_now))?;
-    Ok(Verification {
+    Ok(Verifier::new(keys, options))
+}
+
+fn verification(VerifiedToken { kid, claims }: VerifiedToken) -> Verification {
+    Verification {
         valid: true,
         kid,
         expires_at: rfc3339(claims.exp),
         claims,
-    })
+    }
 }
 
 /// An entity's collaborators, as JSON callers give them:
@@ -249,9 +297,15 @@ pub fn can(claims: &AccessClaims, org: &str, right: &str) -> Result<bool, Surfac
 
 /// Parses a token's claims without verifying it (UI hints only).
 pub fn claims_unverified(token: &str) -> Result<AccessClaims, SurfaceError> {
-    let (_, claims) = decode_unverified(token.trim())?;
-    serde_json::from_value(claims)
-        .map_err(|e| SurfaceError::new("token_malformed", format!("claims: {e}")))
+    access_claims(token)
+}
+
+/// The claims as [`AccessClaims`], read from the token's bytes with the
+/// parse verification uses.
+fn access_claims(token: &str) -> Result<AccessClaims, SurfaceError> {
+    let (_, claims) = segments_unverified(token.trim())?;
+    serde_json::from_slice(&claims)
+        .map_err(|e| SurfaceError::new("token_malformed", format!("claims: {}", json_reason(&e))))
 }
 
 /// A list of right names with everything they imply, in wire-number order.

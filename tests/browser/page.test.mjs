@@ -147,3 +147,44 @@ test('"can I?" answers yes and no', async () => {
   assert.equal(await page.getAttribute('#can-answer', 'data-answer'), 'no');
   assert.equal(await page.locator('#can-right option').count(), 63);
 });
+
+// The strict-Ed25519 vectors in the page itself: the module's strict checks,
+// Chromium's WebCrypto (BoringSSL) for the equation, and the Rust path's
+// verdicts (tests/cases/ed25519.json) to match, case by case. The vectors
+// carry an external issuer's claims (no `tid`): a signature that verified
+// shows as the claims' refusal, which is only reached after it.
+test('strict Ed25519 in Chromium: every vector gets the Rust path\'s verdict', async () => {
+  const vectors = JSON.parse(await readFile(path.join(root, 'tests/cases/ed25519.json'), 'utf8'));
+  // A key whose bytes are no point on the curve (y = 2): loaded by its
+  // encoding, it must verify nothing, whatever the engine makes of it.
+  const noPoint = Buffer.alloc(32);
+  noPoint[0] = 2;
+  const [, payload, signature] = vectors.cases[0].token.split('.');
+  const extra = [{
+    name: 'a key that is no point',
+    token: `${b64({ alg: 'EdDSA', kid: 'no-point' })}.${payload}.${signature}`,
+    valid: false,
+  }];
+  const jwksWithNoPoint = { keys: [...vectors.jwks.keys, { kty: 'OKP', crv: 'Ed25519', kid: 'no-point', x: noPoint.toString('base64url') }] };
+  const outcomes = await page.evaluate(async ({ cases, jwks, issuer, audience }) => {
+    const { verify } = await import('/pkg/web/orgwarden.js');
+    const out = [];
+    for (const round of [1, 2]) {
+      for (const c of cases) {
+        out.push(await verify(c.token, jwks, { issuer, audience, now: 1800000000 })
+          .then(() => ({ name: c.name, round, code: 'ok' }), (e) => ({ name: c.name, round, code: e.code, message: e.message })));
+      }
+    }
+    return out;
+  }, { cases: [...vectors.cases, ...extra], jwks: jwksWithNoPoint, issuer: vectors.issuer, audience: vectors.audience });
+  const valid = new Map([...vectors.cases, ...extra].map((c) => [c.name, c.valid]));
+  assert.equal(outcomes.length, 2 * valid.size);
+  for (const o of outcomes) {
+    if (valid.get(o.name)) {
+      assert.equal(o.code, 'token_malformed', `${o.name} (round ${o.round})`);
+      assert.match(o.message, /claims: missing field `tid`/, o.name);
+    } else {
+      assert.equal(o.code, 'token_bad_signature', `${o.name} (round ${o.round}): ${o.message}`);
+    }
+  }
+});

@@ -13,7 +13,6 @@
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsError, JsValue};
 use web_sys::{Request, Response, WorkerGlobalScope};
 use worker::{Env, Result};
@@ -21,19 +20,10 @@ use worker::{Env, Result};
 use super::isolate::{self, Isolate};
 use super::proxy::{credential_headers, forwarded_init, refusal, target};
 use super::{ed25519, problem_response};
+use crate::adapters::webcrypto::Thenable;
 use crate::core::problem::Problem;
 use crate::model::facts::{Fact, FactError, Need};
 use crate::proxy::{Decision, Gate, Outcome, Pending, ProxyRequest};
-
-#[wasm_bindgen]
-extern "C" {
-    /// A promise seen through `then(onFulfilled, onRejected)` with plain
-    /// functions (js-sys types its callbacks as closures of one signature).
-    #[wasm_bindgen(js_name = Promise)]
-    type Thenable;
-    #[wasm_bindgen(method, js_name = then)]
-    fn then_both(this: &Thenable, fulfilled: &Function, rejected: &Function) -> Promise;
-}
 
 /// What [`handle_now`] could do without waiting.
 pub enum Now {

@@ -63,10 +63,23 @@ impl TokenError {
     }
 }
 
-/// Quotes attacker-supplied text for a message: bounded length, escaped.
+/// Quotes attacker-supplied text for a message: at most 40 characters,
+/// printable ASCII as it is and anything else as `?`, so no control
+/// character or look-alike reaches a log or a page. (Not through `Debug`,
+/// which the browser module's size-first build compiles out.)
 pub(crate) fn quote(s: &str) -> String {
-    let short: String = s.chars().take(40).collect();
-    format!("{short:?}")
+    let shown: String = s
+        .chars()
+        .take(40)
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    format!("\"{shown}\"")
 }
 
 impl fmt::Display for TokenError {

@@ -2,20 +2,23 @@
 //! RFC 7638 thumbprint as default `kid`, the trusted verification key set and
 //! the private signing keys.
 //!
-//! Keys are checked once, when loaded: the public point is decompressed
-//! (about 5 µs, never per request) and small-order ("weak") keys are refused,
-//! as is a private key whose `x` is not its own public key.
+//! Keys are checked once, when loaded: a non-canonical or small-order
+//! ("weak") public key is refused, the point is decompressed (about 5 µs,
+//! never per request; [`KeySet::from_jwks_encodings`] leaves that to a host's
+//! equation), and a private key whose `x` is not its own public key is
+//! refused.
 
 use core::fmt;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use ed25519_dalek::{SigningKey, VerifyingKey, PUBLIC_KEY_LENGTH, SECRET_KEY_LENGTH};
+use ed25519_dalek::{SigningKey, PUBLIC_KEY_LENGTH, SECRET_KEY_LENGTH};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::error::KeyError;
 use super::header::json_reason;
+use super::public_key::PublicKey;
 
 /// A private JWK member (`d`): redacted in `Debug`, wiped on drop.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -70,19 +73,25 @@ pub struct Jwks {
 impl Jwks {
     /// Parses a JWKS, or a single JWK as a set of one.
     pub fn parse(json: &str) -> Result<Jwks, KeyError> {
-        let value: serde_json::Value =
-            serde_json::from_str(json).map_err(|e| KeyError::Malformed(json_reason(&e)))?;
+        /// Which of the two it is, read first: the text is then read once
+        /// more straight into its type (no `Value` in between, whose
+        /// deserializer would be a second copy of `Jwk`'s in every module).
+        #[derive(Deserialize)]
+        struct Shape {
+            keys: Option<serde::de::IgnoredAny>,
+            kty: Option<serde::de::IgnoredAny>,
+        }
         let malformed = |e: serde_json::Error| KeyError::Malformed(json_reason(&e));
-        if value.get("keys").is_some() {
-            serde_json::from_value(value).map_err(malformed)
-        } else if value.get("kty").is_some() {
-            Ok(Jwks {
-                keys: vec![serde_json::from_value(value).map_err(malformed)?],
-            })
-        } else {
-            Err(KeyError::Malformed(
+        let bytes = json.as_bytes();
+        let shape: Shape = serde_json::from_slice(bytes).map_err(malformed)?;
+        match shape {
+            Shape { keys: Some(_), .. } => serde_json::from_slice(bytes).map_err(malformed),
+            Shape { kty: Some(_), .. } => Ok(Jwks {
+                keys: vec![serde_json::from_slice(bytes).map_err(malformed)?],
+            }),
+            _ => Err(KeyError::Malformed(
                 "neither a JWK nor a JWKS (no `kty`, no `keys`)".into(),
-            ))
+            )),
         }
     }
 
@@ -95,8 +104,8 @@ impl Jwks {
 
 /// RFC 7638 thumbprint of an Ed25519 public key, base64url: SHA-256 over
 /// the required members in lexicographic order.
-pub fn thumbprint(public: &VerifyingKey) -> String {
-    let x = Base64UrlUnpadded::encode_string(public.as_bytes());
+pub fn thumbprint(public: &[u8; PUBLIC_KEY_LENGTH]) -> String {
+    let x = Base64UrlUnpadded::encode_string(public);
     let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
     Base64UrlUnpadded::encode_string(&Sha256::digest(canonical.as_bytes()))
 }
@@ -122,19 +131,18 @@ fn is_ed25519_signing_key(jwk: &Jwk) -> bool {
         && jwk.use_.as_deref().is_none_or(|u| u == "sig")
 }
 
-/// Loads and checks the public part of an Ed25519 JWK.
-fn load_public(jwk: &Jwk) -> Result<VerifyingKey, KeyError> {
+/// The bytes of an Ed25519 JWK's `x`.
+fn public_bytes(jwk: &Jwk) -> Result<[u8; PUBLIC_KEY_LENGTH], KeyError> {
     let x = jwk
         .x
         .as_deref()
         .ok_or_else(|| KeyError::Malformed("Ed25519 key has no `x`".into()))?;
-    let bytes: [u8; PUBLIC_KEY_LENGTH] = decode_32("x", x)?;
-    let key = VerifyingKey::from_bytes(&bytes)
-        .map_err(|_| KeyError::Malformed("`x` is not a point on Ed25519".into()))?;
-    if key.is_weak() {
-        return Err(KeyError::WeakKey);
-    }
-    Ok(key)
+    decode_32("x", x)
+}
+
+/// Loads and checks the public part of an Ed25519 JWK, decompressed.
+fn load_public(jwk: &Jwk) -> Result<PublicKey, KeyError> {
+    PublicKey::decode(public_bytes(jwk)?)
 }
 
 /// One trusted verification key.
@@ -142,8 +150,8 @@ fn load_public(jwk: &Jwk) -> Result<VerifyingKey, KeyError> {
 pub struct TrustedKey {
     /// Its `kid`.
     pub kid: String,
-    /// The decompressed, checked public key.
-    pub key: VerifyingKey,
+    /// The checked public key.
+    pub key: PublicKey,
 }
 
 /// The keys tokens may be signed with, looked up by `kid` (never "try each").
@@ -162,13 +170,43 @@ impl KeySet {
             if let Some(d) = &jwk.d {
                 check_private_matches(d, &key)?;
             }
-            let kid = jwk.kid.clone().unwrap_or_else(|| thumbprint(&key));
+            let kid = jwk
+                .kid
+                .clone()
+                .unwrap_or_else(|| thumbprint(key.as_bytes()));
             set.insert(kid, key)?;
         }
-        if set.keys.is_empty() {
+        set.non_empty()
+    }
+
+    /// [`from_jwks`](KeySet::from_jwks) for a host that computes the
+    /// equation itself (WebCrypto in a page): the encodings are checked, the
+    /// points are not decompressed (a key that is no point verifies nothing),
+    /// and a private key is refused — it has no business where only public
+    /// keys are needed, and checking it would need the curve arithmetic.
+    pub fn from_jwks_encodings(jwks: &Jwks) -> Result<KeySet, KeyError> {
+        let mut set = KeySet::default();
+        for jwk in jwks.keys.iter().filter(|k| is_ed25519_signing_key(k)) {
+            if jwk.d.is_some() {
+                return Err(KeyError::Malformed(
+                    "a private key (`d`) where only public keys are needed".into(),
+                ));
+            }
+            let key = PublicKey::from_encoding(public_bytes(jwk)?)?;
+            let kid = jwk
+                .kid
+                .clone()
+                .unwrap_or_else(|| thumbprint(key.as_bytes()));
+            set.insert(kid, key)?;
+        }
+        set.non_empty()
+    }
+
+    fn non_empty(self) -> Result<KeySet, KeyError> {
+        if self.keys.is_empty() {
             return Err(KeyError::Empty);
         }
-        Ok(set)
+        Ok(self)
     }
 
     /// Parses and loads a JWKS (or single JWK) text.
@@ -177,10 +215,7 @@ impl KeySet {
     }
 
     /// Adds a key; a repeated `kid` is an error.
-    pub fn insert(&mut self, kid: String, key: VerifyingKey) -> Result<(), KeyError> {
-        if key.is_weak() {
-            return Err(KeyError::WeakKey);
-        }
+    pub fn insert(&mut self, kid: String, key: PublicKey) -> Result<(), KeyError> {
         if self.get(&kid).is_some() {
             return Err(KeyError::DuplicateKid(kid));
         }
@@ -189,7 +224,7 @@ impl KeySet {
     }
 
     /// The key with this `kid`.
-    pub fn get(&self, kid: &str) -> Option<&VerifyingKey> {
+    pub fn get(&self, kid: &str) -> Option<&PublicKey> {
         self.keys.iter().find(|k| k.kid == kid).map(|k| &k.key)
     }
 
@@ -204,17 +239,17 @@ impl KeySet {
             keys: self
                 .keys
                 .iter()
-                .map(|k| public_jwk(&k.kid, &k.key))
+                .map(|k| public_jwk(&k.kid, k.key.as_bytes()))
                 .collect(),
         }
     }
 }
 
-fn public_jwk(kid: &str, key: &VerifyingKey) -> Jwk {
+fn public_jwk(kid: &str, key: &[u8; PUBLIC_KEY_LENGTH]) -> Jwk {
     Jwk {
         kty: "OKP".into(),
         crv: Some("Ed25519".into()),
-        x: Some(Base64UrlUnpadded::encode_string(key.as_bytes())),
+        x: Some(Base64UrlUnpadded::encode_string(key)),
         d: None,
         kid: Some(kid.to_owned()),
         alg: Some("EdDSA".into()),
@@ -222,10 +257,10 @@ fn public_jwk(kid: &str, key: &VerifyingKey) -> Jwk {
     }
 }
 
-fn check_private_matches(d: &SecretString, public: &VerifyingKey) -> Result<SigningKey, KeyError> {
+fn check_private_matches(d: &SecretString, public: &PublicKey) -> Result<SigningKey, KeyError> {
     let secret = Zeroizing::new(decode_32("d", d.expose())?);
     let key = SigningKey::from_bytes(&secret);
-    if key.verifying_key() != *public {
+    if key.verifying_key().as_bytes() != public.as_bytes() {
         return Err(KeyError::Mismatch);
     }
     Ok(key)
@@ -247,7 +282,7 @@ impl SigningEntry {
 
     /// The private JWK (`d` included): what `orgwarden keygen` prints.
     pub fn to_private_jwk(&self) -> Jwk {
-        let mut jwk = public_jwk(&self.kid, &self.key.verifying_key());
+        let mut jwk = public_jwk(&self.kid, self.key.verifying_key().as_bytes());
         jwk.d = Some(SecretString(Zeroizing::new(
             Base64UrlUnpadded::encode_string(self.key.as_bytes()),
         )));
@@ -284,13 +319,13 @@ impl SigningKeys {
             let d = jwk.d.as_ref().ok_or(KeyError::NotPrivate)?;
             let secret = Zeroizing::new(decode_32("d", d.expose())?);
             let key = SigningKey::from_bytes(&secret);
-            if jwk.x.is_some() && load_public(jwk)? != key.verifying_key() {
+            if jwk.x.is_some() && load_public(jwk)?.as_bytes() != key.verifying_key().as_bytes() {
                 return Err(KeyError::Mismatch);
             }
             let kid = jwk
                 .kid
                 .clone()
-                .unwrap_or_else(|| thumbprint(&key.verifying_key()));
+                .unwrap_or_else(|| thumbprint(key.verifying_key().as_bytes()));
             if keys.iter().any(|k| k.kid == kid) {
                 return Err(KeyError::DuplicateKid(kid));
             }
@@ -311,7 +346,7 @@ impl SigningKeys {
     /// its `kid` is the RFC 7638 thumbprint unless one is given.
     pub fn generate(seed: &[u8; SECRET_KEY_LENGTH], kid: Option<String>) -> SigningEntry {
         let key = SigningKey::from_bytes(seed);
-        let kid = kid.unwrap_or_else(|| thumbprint(&key.verifying_key()));
+        let kid = kid.unwrap_or_else(|| thumbprint(key.verifying_key().as_bytes()));
         SigningEntry { kid, key }
     }
 
@@ -343,7 +378,7 @@ impl SigningKeys {
                 .iter()
                 .map(|k| TrustedKey {
                     kid: k.kid.clone(),
-                    key: k.key.verifying_key(),
+                    key: PublicKey::derived(k.key.verifying_key()),
                 })
                 .collect(),
         }

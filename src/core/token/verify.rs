@@ -3,7 +3,7 @@
 //! code, and nothing reads a claim before the signature has verified.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use ed25519_dalek::{Signature, VerifyingKey, SIGNATURE_LENGTH};
+use ed25519_dalek::{Signature, SIGNATURE_LENGTH};
 use jwt_compact::Algorithm;
 
 use super::alg::{is_small_order_encoding, StrictEd25519};
@@ -11,7 +11,8 @@ use super::claims::{AccessClaims, Claims};
 use super::error::TokenError;
 use super::header::{json_reason, parse_header};
 use super::keys::KeySet;
-use super::signature::{is_canonical_scalar, Equation, SignatureCheck};
+use super::public_key::PublicKey;
+use super::signature::{is_canonical_scalar, Equation, SignatureCheck, Verdict};
 
 /// Largest token accepted, in bytes (CONTRACT section 4).
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -97,11 +98,14 @@ impl Verifier {
         now: i64,
     ) -> Result<VerifiedToken<C>, TokenError> {
         let prepared = self.prepare(token)?;
-        if !StrictEd25519.verify_signature(
-            &Signature::from_bytes(&prepared.signature),
-            prepared.key,
-            prepared.input.as_bytes(),
-        ) {
+        let verified = prepared.key.point().is_some_and(|key| {
+            StrictEd25519.verify_signature(
+                &Signature::from_bytes(&prepared.signature),
+                &key,
+                prepared.input.as_bytes(),
+            )
+        });
+        if !verified {
             return Err(TokenError::BadSignature);
         }
         self.finish(prepared, now)
@@ -116,12 +120,24 @@ impl Verifier {
         now: i64,
         equation: Equation<'_>,
     ) -> Result<Checked<VerifiedToken<C>>, TokenError> {
-        let Equation::Host(verdict) = equation else {
-            return self.verify_as(token, now).map(Checked::Verified);
-        };
+        match equation {
+            Equation::Here => self.verify_as(token, now).map(Checked::Verified),
+            Equation::Host(verdict) => self.check_with_host(token, now, verdict),
+        }
+    }
+
+    /// [`check_as`](Verifier::check_as) with [`Equation::Host`]: never
+    /// computes the equation, so a build that only calls this (the browser
+    /// module) links no curve arithmetic.
+    pub fn check_with_host<C: Claims>(
+        &self,
+        token: &str,
+        now: i64,
+        verdict: Option<&Verdict>,
+    ) -> Result<Checked<VerifiedToken<C>>, TokenError> {
         let prepared = self.prepare(token)?;
         let check = SignatureCheck {
-            public_key: prepared.key.to_bytes(),
+            public_key: *prepared.key.as_bytes(),
             message: prepared.input.into(),
             signature: prepared.signature,
         };
@@ -210,7 +226,7 @@ impl Verifier {
 /// A token between [`Verifier::prepare`] and [`Verifier::finish`].
 struct Prepared<'v, 't> {
     kid: String,
-    key: &'v VerifyingKey,
+    key: &'v PublicKey,
     input: &'t str,
     signature: [u8; SIGNATURE_LENGTH],
     claims_b64: &'t str,
@@ -235,6 +251,18 @@ pub fn signing_input(token: &str) -> &str {
 pub fn decode_unverified(
     token: &str,
 ) -> Result<(serde_json::Value, serde_json::Value), TokenError> {
+    let (header, claims) = segments_unverified(token)?;
+    let parse = |bytes: &[u8], what: &str| -> Result<serde_json::Value, TokenError> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| TokenError::malformed(format!("{what}: {}", json_reason(&e))))
+    };
+    Ok((parse(&header, "header")?, parse(&claims, "claims")?))
+}
+
+/// The header's and the claims' JSON bytes, unverified: for callers that
+/// read the claims straight into their type (the same parse as after a
+/// verification, not a second one through `Value`).
+pub fn segments_unverified(token: &str) -> Result<(Vec<u8>, Vec<u8>), TokenError> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(TokenError::TooLarge {
             size: token.len(),
@@ -249,12 +277,9 @@ pub fn decode_unverified(
             "a token has three dot-separated parts",
         ));
     };
-    let decode = |seg: &str, what: &str| -> Result<serde_json::Value, TokenError> {
-        let bytes = Base64UrlUnpadded::decode_vec(seg).map_err(|_| {
-            TokenError::malformed(format!("{what} is not base64url without padding"))
-        })?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| TokenError::malformed(format!("{what}: {}", json_reason(&e))))
+    let decode = |seg: &str, what: &str| -> Result<Vec<u8>, TokenError> {
+        Base64UrlUnpadded::decode_vec(seg)
+            .map_err(|_| TokenError::malformed(format!("{what} is not base64url without padding")))
     };
     Ok((decode(h, "header")?, decode(p, "claims")?))
 }
