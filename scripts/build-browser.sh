@@ -20,7 +20,7 @@ if [ "${ORGWARDEN_BROWSER_STABLE:-}" = 1 ]; then
 else
   # Its own target directory: std built this way must not meet the normal builds' artifacts.
   RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none" \
-    cargo "+$ORGWARDEN_BROWSER_NIGHTLY" build --lib --release --target wasm32-unknown-unknown --features browser \
+    cargo "+$ORGWARDEN_NIGHTLY" build --lib --release --target wasm32-unknown-unknown --features browser \
     -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
     --config 'profile.release.package.sha2.opt-level="z"' \
     --target-dir target/browser

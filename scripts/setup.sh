@@ -4,7 +4,7 @@
 #
 #   - Rust targets wasm32-unknown-unknown, wasm32-wasip2 and wasm32-wasip1, clippy, rustfmt
 #   - the pinned nightly with rust-src and wasm32-unknown-unknown, for the
-#     browser module (its std is rebuilt for size)
+#     worker and the browser module (their std is rebuilt for size)
 #   - worker-build (pinned) and wasm-bindgen-cli (the version in Cargo.lock)
 #   - npm packages from package-lock.json: wrangler, miniflare, binaryen
 #     (wasm-opt), esbuild, playwright-core, jco and its WASI shim (the
@@ -29,10 +29,10 @@ done
 for c in clippy rustfmt; do
   rustup component list --installed | grep -q "^$c" || { say "adding $c"; rustup component add "$c"; }
 done
-if ! rustup component list --toolchain "$ORGWARDEN_BROWSER_NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src' \
-  || ! rustup target list --toolchain "$ORGWARDEN_BROWSER_NIGHTLY" --installed | grep -qx wasm32-unknown-unknown; then
-  say "installing Rust $ORGWARDEN_BROWSER_NIGHTLY (the browser module's build)"
-  rustup toolchain install "$ORGWARDEN_BROWSER_NIGHTLY" --profile minimal \
+if ! rustup component list --toolchain "$ORGWARDEN_NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src' \
+  || ! rustup target list --toolchain "$ORGWARDEN_NIGHTLY" --installed | grep -qx wasm32-unknown-unknown; then
+  say "installing Rust $ORGWARDEN_NIGHTLY (the worker and browser module builds)"
+  rustup toolchain install "$ORGWARDEN_NIGHTLY" --profile minimal \
     --component rust-src --target wasm32-unknown-unknown
 fi
 

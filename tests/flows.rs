@@ -9,6 +9,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use orgwarden::admin::command::{plan, query, Command, Done, Query};
 use orgwarden::admin::{AdminError, Caller, Ctx, Paging};
 use orgwarden::core::ids::{TenantId, UserId};
@@ -77,7 +79,7 @@ impl World {
             now_ms,
             caller: &caller,
         };
-        let command: Command = serde_json::from_value(c).unwrap();
+        let command: Command = common::command(c);
         let (done, p) = block_on(plan(&ctx, command))?;
         block_on(commit(&self.store, &p)).unwrap();
         self.sent.borrow_mut().extend(p.notices().iter().cloned());

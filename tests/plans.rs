@@ -13,6 +13,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use orgwarden::admin::command::{execute, plan, Command};
@@ -54,7 +56,7 @@ fn token(n: u8) -> NewToken {
 }
 
 fn cmd(v: serde_json::Value) -> Command {
-    serde_json::from_value(v).unwrap()
+    common::command(v)
 }
 
 fn run(store: &MemoryStore, who: &str, c: serde_json::Value) {

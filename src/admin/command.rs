@@ -33,9 +33,12 @@ use crate::notify::record::Channel;
 use crate::store::plan::{commit, Plan};
 use crate::store::Store;
 
-/// An admin write.
+/// An admin write. Externally tagged on the wire (`{"create_org": {"body":
+/// …}}`, between the worker and the tenant's object): an internally tagged
+/// enum is read through serde's buffered `Content`, a second deserializer
+/// of every variant's fields in the module.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 #[allow(missing_docs, reason = "each variant is the operation of its name")]
 pub enum Command {
     /// `POST /api/v1/tenants` (the operator's; no caller).

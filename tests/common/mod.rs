@@ -1,5 +1,6 @@
 //! Token generation shared by the case tables' tests (`tests/cases.rs`,
 //! `tests/proxy_cases.rs`): fixed keys, so the tables' tokens are reproducible.
+//! And [`command`], for the tests that write admin commands as JSON.
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -41,6 +42,18 @@ pub enum Mutate {
 }
 
 /// A fixed signing key.
+/// An admin [`Command`](orgwarden::admin::command::Command) from the flat
+/// form tests write, `{"op": "create_org", "body": …}`: the wire form is
+/// externally tagged, `{"create_org": {"body": …}}`.
+pub fn command(mut flat: Value) -> orgwarden::admin::command::Command {
+    let op = flat
+        .as_object_mut()
+        .and_then(|o| o.remove("op"))
+        .and_then(|op| op.as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no op in {flat}"));
+    serde_json::from_value(serde_json::json!({ op: flat })).unwrap()
+}
+
 pub fn key(seed: u8, kid: &str) -> SigningKeys {
     SigningKeys::from_entries(vec![SigningKeys::generate(&[seed; 32], Some(kid.into()))]).unwrap()
 }

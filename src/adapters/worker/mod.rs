@@ -245,16 +245,16 @@ async fn own(
             now_ms,
             throttle: Some(&iso.throttle),
         };
-        let answer = if iso.kv_only_writes {
-            let writer = Local {
+        let writer = if iso.kv_only_writes {
+            writer::EdgeWriter::KvOnly(Local {
                 store: &store,
                 auth: &iso.auth,
                 now_ms,
-            };
-            http::handle(&store, &writer, &d, &req).await
+            })
         } else {
-            http::handle(&store, &writer::ObjectWriter::new(env), &d, &req).await
+            writer::EdgeWriter::Object(writer::ObjectWriter::new(env))
         };
+        let answer = http::handle(&store, &writer, &d, &req).await;
         // A token that would be born revoked (a revocation this very second):
         // wait for the next second once and issue it then.
         let retry = answer
