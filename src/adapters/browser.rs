@@ -175,7 +175,8 @@ fn start_verify(token: String, jwks: &JsValue, options: &JsValue) -> Result<Prom
         VerifyStep::Verified(v) => return Ok(Promise::resolve(&to_js(&v)?)),
         VerifyStep::NeedsSignature(check) => check,
     };
-    let equation = equation(&check)?;
+    // Whatever WebCrypto throws at once is `webcrypto_unavailable` too.
+    let equation = equation(&check).map_err(|e| unavailable(&e))?;
     // Called once, with WebCrypto's verdict or its refusal.
     let finish = Closure::once_into_js(move |valid: JsValue| -> Result<JsValue, JsValue> {
         let Some(valid) = valid.as_bool() else {
@@ -194,12 +195,11 @@ fn start_verify(token: String, jwks: &JsValue, options: &JsValue) -> Result<Prom
 }
 
 /// The page's verdict on `check`: a promise of `true`/`false`, rejected
-/// when WebCrypto cannot answer. The key is imported once per page.
+/// when WebCrypto cannot answer; an error (the engine's) when it cannot
+/// start. The key is imported once per page.
 fn equation(check: &SignatureCheck) -> Result<Promise, JsValue> {
     let subtle = webcrypto::subtle().ok_or_else(|| {
-        unavailable(&JsValue::from_str(
-            "no crypto.subtle (pages served over plain HTTP have none)",
-        ))
+        JsValue::from_str("no crypto.subtle (pages served over plain HTTP have none)")
     })?;
     if let Some(key) = webcrypto::cached_key(&check.public_key) {
         return webcrypto::start(&subtle, &key, check);
