@@ -164,19 +164,13 @@ impl KeySet {
     /// Loads every Ed25519 signature key of a JWKS (or single JWK). Keys of
     /// other types are skipped; a malformed or weak Ed25519 key fails the load.
     pub fn from_jwks(jwks: &Jwks) -> Result<KeySet, KeyError> {
-        let mut set = KeySet::default();
-        for jwk in jwks.keys.iter().filter(|k| is_ed25519_signing_key(k)) {
+        Self::load(jwks, |jwk| {
             let key = load_public(jwk)?;
             if let Some(d) = &jwk.d {
                 check_private_matches(d, &key)?;
             }
-            let kid = jwk
-                .kid
-                .clone()
-                .unwrap_or_else(|| thumbprint(key.as_bytes()));
-            set.insert(kid, key)?;
-        }
-        set.non_empty()
+            Ok(key)
+        })
     }
 
     /// [`from_jwks`](KeySet::from_jwks) for a host that computes the
@@ -185,28 +179,35 @@ impl KeySet {
     /// and a private key is refused — it has no business where only public
     /// keys are needed, and checking it would need the curve arithmetic.
     pub fn from_jwks_encodings(jwks: &Jwks) -> Result<KeySet, KeyError> {
-        let mut set = KeySet::default();
-        for jwk in jwks.keys.iter().filter(|k| is_ed25519_signing_key(k)) {
+        Self::load(jwks, |jwk| {
             if jwk.d.is_some() {
                 return Err(KeyError::Malformed(
                     "a private key (`d`) where only public keys are needed".into(),
                 ));
             }
-            let key = PublicKey::from_encoding(public_bytes(jwk)?)?;
+            PublicKey::from_encoding(public_bytes(jwk)?)
+        })
+    }
+
+    /// Every Ed25519 signature key of `jwks` through `key`, under its `kid`
+    /// or its thumbprint; at least one.
+    fn load(
+        jwks: &Jwks,
+        key: impl Fn(&Jwk) -> Result<PublicKey, KeyError>,
+    ) -> Result<KeySet, KeyError> {
+        let mut set = KeySet::default();
+        for jwk in jwks.keys.iter().filter(|k| is_ed25519_signing_key(k)) {
+            let key = key(jwk)?;
             let kid = jwk
                 .kid
                 .clone()
                 .unwrap_or_else(|| thumbprint(key.as_bytes()));
             set.insert(kid, key)?;
         }
-        set.non_empty()
-    }
-
-    fn non_empty(self) -> Result<KeySet, KeyError> {
-        if self.keys.is_empty() {
+        if set.keys.is_empty() {
             return Err(KeyError::Empty);
         }
-        Ok(self)
+        Ok(set)
     }
 
     /// Parses and loads a JWKS (or single JWK) text.
