@@ -6,8 +6,9 @@
 # from source at the release profile's opt-level "z" and
 # `optimize_for_size` (the prebuilt std is opt-level 3), panics aborting
 # at once with no message or location (`-Cpanic=immediate-abort`; panics are
-# denied by lint anyway), and `Debug` formatting compiled out (no message of
-# the module goes through `Debug`). SHA-256 (key thumbprints) at "z" too.
+# denied by lint anyway), and `Debug` formatting compiled out (the module's
+# own messages do not use it; serde's that quote a value through it lose the
+# value). SHA-256 (key thumbprints) at "z" too.
 # docs/performance.md has the figures: 97 KiB gzip on stable, 80 with these.
 # ORGWARDEN_BROWSER_STABLE=1 builds the plain way on stable, for comparison.
 set -euo pipefail

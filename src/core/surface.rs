@@ -303,9 +303,14 @@ pub fn claims_unverified(token: &str) -> Result<AccessClaims, SurfaceError> {
 /// The claims as [`AccessClaims`], read from the token's bytes with the
 /// parse verification uses.
 fn access_claims(token: &str) -> Result<AccessClaims, SurfaceError> {
-    let (_, claims) = segments_unverified(token.trim())?;
-    serde_json::from_slice(&claims)
-        .map_err(|e| SurfaceError::new("token_malformed", format!("claims: {}", json_reason(&e))))
+    let (header, claims) = segments_unverified(token.trim())?;
+    let malformed = |what: &str, e: serde_json::Error| {
+        SurfaceError::new("token_malformed", format!("{what}: {}", json_reason(&e)))
+    };
+    // The header is not read here, but a token whose header is no JSON is
+    // malformed all the same.
+    serde_json::from_slice::<serde::de::IgnoredAny>(&header).map_err(|e| malformed("header", e))?;
+    serde_json::from_slice(&claims).map_err(|e| malformed("claims", e))
 }
 
 /// A list of right names with everything they imply, in wire-number order.
@@ -356,6 +361,20 @@ pub fn catalog() -> Vec<CatalogEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unverified_reads_still_refuse_a_header_that_is_no_json() {
+        let claims =
+            r#"{"iss":"i","sub":"alice","aud":"a","exp":2,"iat":1,"jti":"j","tid":"acme"}"#;
+        use base64ct::Encoding;
+        let b64 = |s: &str| base64ct::Base64UrlUnpadded::encode_string(s.as_bytes());
+        let good = format!("{}.{}.sig", b64(r#"{"alg":"EdDSA"}"#), b64(claims));
+        assert!(claims_unverified(&good).is_ok());
+        let bad = format!("{}.{}.sig", b64("not json"), b64(claims));
+        let e = claims_unverified(&bad).unwrap_err();
+        assert_eq!(e.code, "token_malformed");
+        assert!(e.message.starts_with("header: "), "{}", e.message);
+    }
 
     #[test]
     fn catalog_lists_every_right_with_its_implications() {

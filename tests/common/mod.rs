@@ -41,7 +41,6 @@ pub enum Mutate {
     Signature,
 }
 
-/// A fixed signing key.
 /// An admin [`Command`](orgwarden::admin::command::Command) from the flat
 /// form tests write, `{"op": "create_org", "body": …}`: the wire form is
 /// externally tagged, `{"create_org": {"body": …}}`.
@@ -54,6 +53,7 @@ pub fn command(mut flat: Value) -> orgwarden::admin::command::Command {
     serde_json::from_value(serde_json::json!({ op: flat })).unwrap()
 }
 
+/// A fixed signing key.
 pub fn key(seed: u8, kid: &str) -> SigningKeys {
     SigningKeys::from_entries(vec![SigningKeys::generate(&[seed; 32], Some(kid.into()))]).unwrap()
 }

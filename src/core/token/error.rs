@@ -63,22 +63,25 @@ impl TokenError {
     }
 }
 
-/// Quotes attacker-supplied text for a message: at most 40 characters,
-/// printable ASCII as it is and anything else as `?`, so no control
-/// character or look-alike reaches a log or a page. (Not through `Debug`,
-/// which the browser module's size-first build compiles out.)
+/// Quotes attacker-supplied text for a message: at most 40 characters
+/// (`...` when there were more), printable ASCII as it is except the quote
+/// and the backslash, anything else as `?`, so the text can neither close
+/// the quotes nor put a control character or a look-alike in a log or a
+/// page. (Not through `Debug`, which the browser module's size-first build
+/// compiles out.)
 pub(crate) fn quote(s: &str) -> String {
-    let shown: String = s
+    let mut shown: String = s
         .chars()
         .take(40)
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '?'
-            }
+        .map(|c| match c {
+            '"' | '\\' => '?',
+            c if c.is_ascii_graphic() || c == ' ' => c,
+            _ => '?',
         })
         .collect();
+    if s.chars().nth(40).is_some() {
+        shown.push_str("...");
+    }
     format!("\"{shown}\"")
 }
 
@@ -156,3 +159,18 @@ impl fmt::Display for KeyError {
 }
 
 impl std::error::Error for KeyError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_text_cannot_close_its_quotes_or_hide_its_length() {
+        let forged = quote(r#"x" names no trusted key; kid "y"#);
+        assert_eq!(forged, r#""x? names no trusted key; kid ?y""#);
+        assert_eq!(quote("a\\b\u{7}\u{202e}ü"), r#""a?b???""#);
+        let long = "R".repeat(41);
+        assert_eq!(quote(&long), format!("\"{}...\"", "R".repeat(40)));
+        assert_eq!(quote(&long[..40]), format!("\"{}\"", "R".repeat(40)));
+    }
+}

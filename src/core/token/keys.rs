@@ -73,20 +73,26 @@ pub struct Jwks {
 impl Jwks {
     /// Parses a JWKS, or a single JWK as a set of one.
     pub fn parse(json: &str) -> Result<Jwks, KeyError> {
-        /// Which of the two it is, read first: the text is then read once
-        /// more straight into its type (no `Value` in between, whose
-        /// deserializer would be a second copy of `Jwk`'s in every module).
+        // Which of the two it is, read first: the text is then read once
+        // more straight into its type (no `Value` in between, whose
+        // deserializer would be a second copy of `Jwk`'s in every module).
+        /// Which members are there, whatever their values (`null` included).
         #[derive(Deserialize)]
         struct Shape {
-            keys: Option<serde::de::IgnoredAny>,
-            kty: Option<serde::de::IgnoredAny>,
+            #[serde(default, deserialize_with = "present")]
+            keys: bool,
+            #[serde(default, deserialize_with = "present")]
+            kty: bool,
+        }
+        fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+            serde::de::IgnoredAny::deserialize(d).map(|_| true)
         }
         let malformed = |e: serde_json::Error| KeyError::Malformed(json_reason(&e));
         let bytes = json.as_bytes();
         let shape: Shape = serde_json::from_slice(bytes).map_err(malformed)?;
         match shape {
-            Shape { keys: Some(_), .. } => serde_json::from_slice(bytes).map_err(malformed),
-            Shape { kty: Some(_), .. } => Ok(Jwks {
+            Shape { keys: true, .. } => serde_json::from_slice(bytes).map_err(malformed),
+            Shape { kty: true, .. } => Ok(Jwks {
                 keys: vec![serde_json::from_slice(bytes).map_err(malformed)?],
             }),
             _ => Err(KeyError::Malformed(
@@ -514,5 +520,30 @@ mod tests {
         assert_eq!(set.keys().len(), 1);
         assert!(set.get("ok").is_some());
         assert!(set.get("r").is_none());
+    }
+
+    #[test]
+    fn a_members_presence_decides_the_shape_even_when_null() {
+        let x = format!(r#""kty":"OKP","crv":"Ed25519","x":"{RFC8037_X}""#);
+        let null_keys = format!(r#"{{"keys":null,{x}}}"#);
+        assert_eq!(Jwks::parse(&null_keys).unwrap_err().code(), "jwk_malformed");
+        assert_eq!(Jwks::parse(&format!("{{{x}}}")).unwrap().keys.len(), 1);
+        for not_a_set in ["[]", "null", r#""keys""#, "{}"] {
+            assert_eq!(Jwks::parse(not_a_set).unwrap_err().code(), "jwk_malformed");
+        }
+    }
+
+    #[test]
+    fn the_encoding_loader_refuses_private_keys_and_keeps_the_same_kids() {
+        let private = KeySet::from_jwks_encodings(&Jwks::parse(&rfc_private()).unwrap());
+        assert_eq!(private.unwrap_err().code(), "jwk_malformed");
+        let public = Jwks::parse(&format!(
+            r#"{{"kty":"OKP","crv":"Ed25519","x":"{RFC8037_X}"}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            KeySet::from_jwks_encodings(&public).unwrap(),
+            KeySet::from_jwks(&public).unwrap()
+        );
     }
 }

@@ -94,8 +94,9 @@ impl core::fmt::Debug for PublicKey {
     }
 }
 
-/// Whether `y` (the encoding without its sign bit) is below p, and a zero
-/// `x` (y = ±1) is not encoded with its sign bit set.
+/// Whether `y` (the encoding without its sign bit) is below p. (A zero `x`
+/// with its sign bit set, y = ±1, is canonical here and refused as small
+/// order by [`is_small_order_y`].)
 fn is_canonical_encoding(bytes: &[u8; 32]) -> bool {
     let Some((&last, rest)) = bytes.split_last() else {
         return false;
