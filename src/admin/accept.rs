@@ -88,7 +88,10 @@ fn not_found() -> AdminError {
 }
 
 /// The invitation `token` stands for, if it can still be accepted.
-async fn usable<S: Store>(ctx: &Ctx<'_, S>, token: &Secret) -> Result<Invitation, AdminError> {
+async fn usable<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    token: &Secret,
+) -> Result<Invitation, AdminError> {
     let (id, secret) = split_token(token.expose()).ok_or_else(not_found)?;
     let inv: Invitation = read(ctx.store, &keys::invitation(ctx.tenant, id))
         .await?
@@ -114,7 +117,7 @@ async fn usable<S: Store>(ctx: &Ctx<'_, S>, token: &Secret) -> Result<Invitation
 
 /// The account that accepts: the signed-in caller (whose address must be
 /// the invited one), or a new user registered from `register`.
-async fn acceptor<S: Store>(
+async fn acceptor<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     inv: &Invitation,
@@ -175,7 +178,7 @@ async fn acceptor<S: Store>(
 }
 
 /// Checks that `org` can be joined with `role` and plans the membership.
-async fn join<S: Store>(
+async fn join<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     org: &OrgId,
@@ -224,7 +227,7 @@ async fn join<S: Store>(
 
 /// Accepts the invitation `token` stands for. The invitation is marked
 /// accepted first; the account and the membership follow.
-pub async fn accept<S: Store>(
+pub async fn accept<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     token: &Secret,

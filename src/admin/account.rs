@@ -23,7 +23,7 @@ pub struct MyMembership {
     pub rights: RightSet,
 }
 
-fn me<S>(ctx: &Ctx<'_, S>) -> Result<UserId, AdminError> {
+fn me<S: ?Sized>(ctx: &Ctx<'_, S>) -> Result<UserId, AdminError> {
     ctx.caller.user().cloned().ok_or_else(|| {
         AdminError::new(
             403,
@@ -34,7 +34,7 @@ fn me<S>(ctx: &Ctx<'_, S>) -> Result<UserId, AdminError> {
 }
 
 /// The caller's user record.
-pub async fn get<S: Store>(ctx: &Ctx<'_, S>) -> Result<User, AdminError> {
+pub async fn get<S: Store + ?Sized>(ctx: &Ctx<'_, S>) -> Result<User, AdminError> {
     let id = me(ctx)?;
     let user: Option<User> = read(ctx.store, &keys::user(ctx.tenant, &id)).await?;
     user.filter(|u| u.deleted_at.is_none())
@@ -42,7 +42,9 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>) -> Result<User, AdminError> {
 }
 
 /// The caller's memberships, live organizations only, in ID order.
-pub async fn organizations<S: Store>(ctx: &Ctx<'_, S>) -> Result<Vec<MyMembership>, AdminError> {
+pub async fn organizations<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+) -> Result<Vec<MyMembership>, AdminError> {
     let id = me(ctx)?;
     let mut out = Vec::new();
     for l in ctx

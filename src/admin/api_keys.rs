@@ -65,7 +65,10 @@ pub struct CreateKey {
 }
 
 /// The caller's rights on the owner, and the right that managing its keys needs.
-async fn owner_rights<S: Store>(ctx: &Ctx<'_, S>, owner: &Owner) -> Result<RightSet, AdminError> {
+async fn owner_rights<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    owner: &Owner,
+) -> Result<RightSet, AdminError> {
     let (held, needed) = match owner {
         Owner::Organization(o) => {
             load_org(ctx, o).await?;
@@ -128,7 +131,7 @@ impl NewKey {
 
 /// `POST …/api-keys`: needs the owner's `…_SETTINGS_API_KEYS` right and every
 /// right the key will carry. Plans the owner's index entry, then the key.
-pub async fn create<S: Store>(
+pub async fn create<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     owner: Owner,
@@ -188,14 +191,18 @@ pub async fn create<S: Store>(
     Ok(key.view())
 }
 
-async fn owned<S: Store>(ctx: &Ctx<'_, S>, owner: &Owner, id: &str) -> Result<ApiKey, AdminError> {
+async fn owned<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    owner: &Owner,
+    id: &str,
+) -> Result<ApiKey, AdminError> {
     let key: Option<ApiKey> = read(ctx.store, &keys::api_key(ctx.tenant, id)).await?;
     key.filter(|k| k.owner == *owner)
         .ok_or_else(|| AdminError::not_found("API key"))
 }
 
 /// `GET …/api-keys`.
-pub async fn list<S: Store>(
+pub async fn list<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     owner: Owner,
     paging: Paging,
@@ -221,7 +228,7 @@ pub async fn list<S: Store>(
 }
 
 /// `GET …/api-keys/{id}`.
-pub async fn get<S: Store>(
+pub async fn get<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     owner: Owner,
     id: &str,
@@ -260,7 +267,7 @@ pub struct UpdateKey {
 }
 
 /// `PUT …/api-keys/{id}`.
-pub async fn update<S: Store>(
+pub async fn update<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     owner: Owner,
@@ -285,7 +292,7 @@ pub async fn update<S: Store>(
 
 /// `DELETE …/api-keys/{id}`: the key first (it stops working at once here),
 /// then the owner's index entry.
-pub async fn delete<S: Store>(
+pub async fn delete<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     owner: Owner,

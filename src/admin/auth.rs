@@ -90,7 +90,7 @@ pub struct Issuer<'a> {
 
 /// Every approved, live membership of `user`, as entries of the `orgs`
 /// claim, oldest membership first (the order the token budget keeps them in).
-pub async fn org_claims<S: Store>(
+pub async fn org_claims<S: Store + ?Sized>(
     store: &S,
     tenant: &TenantId,
     user: &UserId,
@@ -113,7 +113,7 @@ pub async fn org_claims<S: Store>(
 /// size budget holds), or with `organization`, only that membership. Wrong
 /// user and wrong password give one answer after the same hashing work, so
 /// the endpoint tells neither by its answer nor by its time which IDs exist.
-pub async fn password_grant<S: Store>(
+pub async fn password_grant<S: Store + ?Sized>(
     store: &S,
     tenant: &TenantId,
     issuer: &Issuer<'_>,
@@ -185,7 +185,7 @@ fn scope(
 }
 
 /// The approved user whose password this is.
-async fn signed_in<S: Store>(
+async fn signed_in<S: Store + ?Sized>(
     store: &S,
     tenant: &TenantId,
     issuer: &Issuer<'_>,
@@ -262,7 +262,7 @@ impl core::fmt::Debug for PasswordLogin<'_> {
 /// token with `sub` `apikey:<id>`, `client_id` the key ID and `rights` the
 /// key's rights. Such tokens carry no `orgs`: the edge resolves the key's
 /// owner from the store, so deleting the key revokes them.
-pub async fn client_credentials_grant<S: Store>(
+pub async fn client_credentials_grant<S: Store + ?Sized>(
     store: &S,
     tenant: &TenantId,
     issuer: &Issuer<'_>,
@@ -332,6 +332,9 @@ pub async fn client_credentials_grant<S: Store>(
 }
 
 /// Whether the tenant exists.
-pub async fn tenant_exists<S: Store>(store: &S, tenant: &TenantId) -> Result<bool, AdminError> {
+pub async fn tenant_exists<S: Store + ?Sized>(
+    store: &S,
+    tenant: &TenantId,
+) -> Result<bool, AdminError> {
     Ok(tenants::load(store, tenant).await?.is_some())
 }

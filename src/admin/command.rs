@@ -267,7 +267,7 @@ impl Done {
 }
 
 /// Plans `command`: reads and authorizes, writes nothing.
-pub async fn plan<S: Store>(
+pub async fn plan<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     command: Command,
 ) -> Result<(Done, Plan), AdminError> {
@@ -325,7 +325,7 @@ impl Command {
 }
 
 /// Registration, approval, restore and purge, invitations, notifications.
-async fn plan_flows<S: Store>(
+async fn plan_flows<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     p: &mut Plan,
     command: Command,
@@ -400,7 +400,7 @@ fn misrouted(c: &Command) -> AdminError {
 }
 
 /// Tenants, organizations, members and roles.
-async fn plan_organizations<S: Store>(
+async fn plan_organizations<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     p: &mut Plan,
     command: Command,
@@ -441,7 +441,7 @@ async fn plan_organizations<S: Store>(
 }
 
 /// Keys, users, settings and entities.
-async fn plan_others<S: Store>(
+async fn plan_others<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     p: &mut Plan,
     command: Command,
@@ -489,14 +489,17 @@ async fn plan_others<S: Store>(
 }
 
 /// Plans `command` and commits the plan to the context's store, in order.
-pub async fn execute<S: Store>(ctx: &Ctx<'_, S>, command: Command) -> Result<Done, AdminError> {
+pub async fn execute<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    command: Command,
+) -> Result<Done, AdminError> {
     let (done, p) = plan(ctx, command).await?;
     commit(ctx.store, &p).await?;
     Ok(done)
 }
 
 /// Answers a read.
-pub async fn query<S: Store>(ctx: &Ctx<'_, S>, q: Query) -> Result<Done, AdminError> {
+pub async fn query<S: Store + ?Sized>(ctx: &Ctx<'_, S>, q: Query) -> Result<Done, AdminError> {
     Ok(match q {
         Query::ListOrgs(filter, paging) => {
             Done::page("organizations", &orgs::list(ctx, &filter, paging).await?)

@@ -155,7 +155,7 @@ fn check_entity_id(id: &str) -> Result<(), AdminError> {
     Ok(())
 }
 
-async fn load<S: Store>(
+async fn load<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     kind: EntityKind,
     id: &str,
@@ -167,7 +167,7 @@ async fn load<S: Store>(
 }
 
 /// The entity's collaborators from one listing (rights in the metadata).
-pub async fn grants<S: Store>(
+pub async fn grants<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     kind: EntityKind,
     id: &str,
@@ -176,7 +176,7 @@ pub async fn grants<S: Store>(
 }
 
 /// [`grants`] without a caller: what the authorizing proxy reads.
-pub async fn grants_in<S: Store>(
+pub async fn grants_in<S: Store + ?Sized>(
     store: &S,
     tenant: &TenantId,
     kind: EntityKind,
@@ -206,7 +206,7 @@ pub async fn grants_in<S: Store>(
 /// The caller's effective rights on an entity: direct and through every
 /// organization it is a member of that collaborates on the entity, with the
 /// ceiling and universal rights applied.
-pub async fn rights_on<S: Store>(
+pub async fn rights_on<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     kind: EntityKind,
     id: &str,
@@ -219,7 +219,7 @@ type Grants = (Vec<(UserId, RightSet)>, Vec<(OrgId, RightSet)>);
 
 /// The caller's rights on an entity whose grants were already read, and the
 /// grants, so that operations that need both list them once.
-async fn rights_and_grants<S: Store>(
+async fn rights_and_grants<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     kind: EntityKind,
     id: &str,
@@ -229,7 +229,7 @@ async fn rights_and_grants<S: Store>(
     Ok((rights, (users, orgs)))
 }
 
-async fn rights_given<S: Store>(
+async fn rights_given<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     users: &[(UserId, RightSet)],
     orgs: &[(OrgId, RightSet)],
@@ -265,7 +265,7 @@ async fn rights_given<S: Store>(
 }
 
 /// `GET …/{kind}/{id}/rights`: the caller's rights on an existing entity.
-pub async fn my_rights<S: Store>(
+pub async fn my_rights<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     kind: EntityKind,
     id: &str,
@@ -315,7 +315,7 @@ fn remove_collaborator(plan: &mut Plan, tenant: &TenantId, kind: EntityKind, id:
 /// `POST …/{kind}`: the owner (the caller, or `organization_id`) becomes a
 /// collaborator with the kind's `_ALL` right. Plans the record, then the
 /// owner's index entry and grant.
-pub async fn create<S: Store>(
+pub async fn create<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     kind: EntityKind,
@@ -389,7 +389,7 @@ pub async fn create<S: Store>(
 }
 
 /// `GET …/{kind}/{id}`: needs the kind's `_INFO` right.
-pub async fn get<S: Store>(
+pub async fn get<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     kind: EntityKind,
     id: &str,
@@ -403,7 +403,7 @@ pub async fn get<S: Store>(
 }
 
 /// `PUT …/{kind}/{id}`: needs the kind's `_SETTINGS_BASIC` right.
-pub async fn update<S: Store>(
+pub async fn update<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     kind: EntityKind,
@@ -435,7 +435,7 @@ pub async fn update<S: Store>(
 /// `DELETE …/{kind}/{id}`: needs the kind's `_DELETE` right. Removes every
 /// grant first, then the record: a stop half-way leaves an entity with fewer
 /// collaborators, never an orphan grant on a future entity of the same ID.
-pub async fn delete<S: Store>(
+pub async fn delete<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     kind: EntityKind,
@@ -457,7 +457,7 @@ pub async fn delete<S: Store>(
 
 /// `GET …/{kind}`: every entity of the kind for a tenant admin; otherwise the
 /// ones the caller collaborates on, directly or through its organizations.
-pub async fn list<S: Store>(
+pub async fn list<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     kind: EntityKind,
     paging: Paging,
@@ -511,7 +511,7 @@ pub async fn list<S: Store>(
 }
 
 /// `GET …/{kind}/{id}/collaborators`: needs the kind's `_INFO` right.
-pub async fn collaborators<S: Store>(
+pub async fn collaborators<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     kind: EntityKind,
     id: &str,
@@ -542,7 +542,7 @@ pub async fn collaborators<S: Store>(
 /// kind's `_SETTINGS_COLLABORATORS` right and every right added or removed;
 /// rights must be of the entity's kind; adding an organization needs
 /// `RIGHT_ORGANIZATION_ADD_AS_COLLABORATOR` in it (as in The Things Stack).
-pub async fn set_collaborator<S: Store>(
+pub async fn set_collaborator<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     kind: EntityKind,
@@ -624,7 +624,7 @@ pub async fn set_collaborator<S: Store>(
 /// `DELETE …/{kind}/{id}/collaborators/{user|organization}/{id}`: needs the
 /// kind's `_SETTINGS_COLLABORATORS` right and every right removed. The grant
 /// goes first, the index entry last.
-pub async fn remove<S: Store>(
+pub async fn remove<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     kind: EntityKind,

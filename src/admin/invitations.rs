@@ -76,14 +76,14 @@ pub struct NewTenantInvitation {
     pub last_name: String,
 }
 
-fn index_key<S>(ctx: &Ctx<'_, S>, scope: &Scope, id: &str) -> String {
+fn index_key<S: ?Sized>(ctx: &Ctx<'_, S>, scope: &Scope, id: &str) -> String {
     match scope {
         Scope::Organization(o) => format!("{}{id}", keys::org_invitations(ctx.tenant, o)),
         Scope::Tenant => format!("{}{id}", keys::tenant_invitations(ctx.tenant)),
     }
 }
 
-fn index_prefix<S>(ctx: &Ctx<'_, S>, scope: &Scope) -> String {
+fn index_prefix<S: ?Sized>(ctx: &Ctx<'_, S>, scope: &Scope) -> String {
     match scope {
         Scope::Organization(o) => keys::org_invitations(ctx.tenant, o),
         Scope::Tenant => keys::tenant_invitations(ctx.tenant),
@@ -91,7 +91,7 @@ fn index_prefix<S>(ctx: &Ctx<'_, S>, scope: &Scope) -> String {
 }
 
 /// Who is acting, as invitations and notifications name them.
-pub(super) fn actor<S>(ctx: &Ctx<'_, S>) -> String {
+pub(super) fn actor<S: ?Sized>(ctx: &Ctx<'_, S>) -> String {
     match ctx.caller.user() {
         Some(u) => u.to_string(),
         None => ctx.caller.id.clone(),
@@ -102,7 +102,7 @@ pub(super) fn actor<S>(ctx: &Ctx<'_, S>) -> String {
 /// approved one and `RIGHT_ORGANIZATION_SETTINGS_MEMBERS` on it (the
 /// organization's name and the caller's rights are answered); for the
 /// tenant, `RIGHT_SEND_INVITES` at tenant level (tenant admins).
-async fn authorize<S: Store>(
+async fn authorize<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     scope: &Scope,
 ) -> Result<(String, RightSet), AdminError> {
@@ -132,7 +132,10 @@ pub(super) fn not_approved(o: &OrgId) -> AdminError {
 }
 
 /// The invitations of `scope`, oldest first, in every state.
-async fn all<S: Store>(ctx: &Ctx<'_, S>, scope: &Scope) -> Result<Vec<Invitation>, AdminError> {
+async fn all<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    scope: &Scope,
+) -> Result<Vec<Invitation>, AdminError> {
     let prefix = index_prefix(ctx, scope);
     let mut out = Vec::new();
     for l in ctx.store.list_all(&prefix).await? {
@@ -148,7 +151,7 @@ async fn all<S: Store>(ctx: &Ctx<'_, S>, scope: &Scope) -> Result<Vec<Invitation
 
 /// Whether `scope` has a pending invitation to `email` (case aside): the
 /// index's metadata names the address, so only its invitations are read.
-async fn pending_to<S: Store>(
+async fn pending_to<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     scope: &Scope,
     email: &str,
@@ -171,7 +174,7 @@ async fn pending_to<S: Store>(
 }
 
 /// Reads invitation `id` of `scope`; 404 when it is another scope's.
-async fn find<S: Store>(
+async fn find<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     scope: &Scope,
     id: &str,
@@ -183,7 +186,7 @@ async fn find<S: Store>(
 
 /// Plans `inv` (new or changed) with its index entry, both kept until 30
 /// days after its expiry.
-fn save<S>(ctx: &Ctx<'_, S>, plan: &mut Plan, inv: &Invitation, new: bool) {
+fn save<S: ?Sized>(ctx: &Ctx<'_, S>, plan: &mut Plan, inv: &Invitation, new: bool) {
     let keep = inv.keep_secs(ctx.now_ms);
     let text = serde_json::to_string(inv).unwrap_or_default();
     let index = index_key(ctx, &inv.scope, &inv.id);
@@ -200,7 +203,7 @@ fn save<S>(ctx: &Ctx<'_, S>, plan: &mut Plan, inv: &Invitation, new: bool) {
 }
 
 /// The notification of a new or resent invitation.
-fn tell<S>(
+fn tell<S: ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     inv: &Invitation,
@@ -242,7 +245,7 @@ fn tell<S>(
 }
 
 /// A role of `org` the caller (holding `held`) may grant.
-async fn grantable_role<S: Store>(
+async fn grantable_role<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
     role: String,
@@ -277,7 +280,7 @@ pub struct Invitee {
 /// Creates an invitation into `scope`. For an organization: the role must
 /// exist and be one the caller can grant; one pending invitation per
 /// address (resend it instead).
-pub async fn create<S: Store>(
+pub async fn create<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     scope: Scope,
@@ -349,7 +352,7 @@ pub async fn create<S: Store>(
 
 /// The invitations of `scope` that can still be accepted or resent
 /// (pending and expired), oldest first, paged.
-pub async fn list<S: Store>(
+pub async fn list<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     scope: &Scope,
     paging: Paging,
@@ -366,7 +369,10 @@ pub async fn list<S: Store>(
 
 /// Reading a scope's invitations needs what managing them does, in any
 /// organization state (a pending organization has none to show).
-async fn authorize_read<S: Store>(ctx: &Ctx<'_, S>, scope: &Scope) -> Result<(), AdminError> {
+async fn authorize_read<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    scope: &Scope,
+) -> Result<(), AdminError> {
     match scope {
         Scope::Organization(o) => {
             load(ctx, o).await?;
@@ -381,7 +387,7 @@ async fn authorize_read<S: Store>(ctx: &Ctx<'_, S>, scope: &Scope) -> Result<(),
 
 /// Revokes a pending or expired invitation: its token stops working at once
 /// (`invitation_revoked`). An accepted one is 409 `invitation_used`.
-pub async fn revoke<S: Store>(
+pub async fn revoke<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     scope: &Scope,
@@ -417,7 +423,7 @@ pub(super) fn used() -> AdminError {
 /// Sends an organization's invitation again with a new token and a new
 /// expiry; the old token stops working. The caller must be able to invite
 /// to its role.
-pub async fn resend<S: Store>(
+pub async fn resend<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     org: &OrgId,

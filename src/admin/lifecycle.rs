@@ -23,7 +23,7 @@ pub enum Target<'a> {
     Organization(&'a OrgId),
 }
 
-fn require<S>(ctx: &Ctx<'_, S>, target: &Target<'_>) -> Result<(), AdminError> {
+fn require<S: ?Sized>(ctx: &Ctx<'_, S>, target: &Target<'_>) -> Result<(), AdminError> {
     let right = match target {
         Target::User(_) => Right::UserDelete,
         Target::Organization(_) => Right::OrganizationDelete,
@@ -39,7 +39,7 @@ fn deleted_ms(deleted_at: Option<&str>) -> Option<i64> {
 }
 
 /// Checks that a record deleted at `deleted_at` may be restored now.
-async fn check_window<S: Store>(
+async fn check_window<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     deleted_at: Option<&str>,
 ) -> Result<(), AdminError> {
@@ -61,7 +61,7 @@ async fn check_window<S: Store>(
 
 /// Restores a user: the record as it was, memberships included (they were
 /// kept); its tokens from before the deletion stay revoked.
-pub async fn restore_user<S: Store>(
+pub async fn restore_user<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     id: &UserId,
@@ -78,7 +78,7 @@ pub async fn restore_user<S: Store>(
 }
 
 /// Restores an organization as it was, with its members, roles and keys.
-pub async fn restore_org<S: Store>(
+pub async fn restore_org<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     id: &OrgId,
@@ -96,7 +96,7 @@ pub async fn restore_org<S: Store>(
 
 /// Deletes every key under `prefix`, and for each the key `other` names
 /// from its last components (an index and what it indexes).
-async fn delete_listed<S: Store>(
+async fn delete_listed<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     change: &mut Plan,
     prefix: &str,
@@ -112,7 +112,7 @@ async fn delete_listed<S: Store>(
 }
 
 /// The grants a user or organization holds on entities, both keys each.
-async fn delete_collaborations<S: Store>(
+async fn delete_collaborations<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     change: &mut Plan,
     who: &str,
@@ -131,7 +131,7 @@ async fn delete_collaborations<S: Store>(
 /// first (memberships, API keys, grants on entities, invitations, roles),
 /// the record and the ID's reservation last, between two revocation epochs
 /// for tokens that carry it.
-pub async fn purge_org<S: Store>(
+pub async fn purge_org<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     id: &OrgId,
@@ -167,7 +167,10 @@ pub async fn purge_org<S: Store>(
 
 /// Refuses to purge the last owner of an organization that is not deleted
 /// (CONTRACT section 6: an organization always keeps an owner).
-async fn check_not_last_owner<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<(), AdminError> {
+async fn check_not_last_owner<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    id: &UserId,
+) -> Result<(), AdminError> {
     for l in ctx.store.list_all(&keys::user_orgs(ctx.tenant, id)).await? {
         let Ok(org) = OrgId::new(keys::last_component(&l.key)) else {
             continue;
@@ -200,7 +203,7 @@ async fn check_not_last_owner<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result
 /// owner of a live organization: memberships, API keys, grants on
 /// entities, the password, the record, and the ID's reservation last,
 /// between two revocation epochs.
-pub async fn purge_user<S: Store>(
+pub async fn purge_user<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     id: &UserId,

@@ -116,7 +116,7 @@ pub struct MemberView {
     pub updated_at: String,
 }
 
-pub(super) async fn view<S: Store>(
+pub(super) async fn view<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     m: &Membership,
 ) -> Result<MemberView, AdminError> {
@@ -134,7 +134,7 @@ pub(super) async fn view<S: Store>(
 
 /// Checks a requested grant: exactly one of role and rights; a role that
 /// exists in this organization; rights an organization can hold.
-pub(super) async fn parse_grant<S: Store>(
+pub(super) async fn parse_grant<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
     req: &MemberGrant,
@@ -165,7 +165,7 @@ pub(super) async fn parse_grant<S: Store>(
     }
 }
 
-async fn read_member<S: Store>(
+async fn read_member<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
     user: &UserId,
@@ -176,7 +176,7 @@ async fn read_member<S: Store>(
 }
 
 /// The caller's rights on `org`, which must include `RIGHT_ORGANIZATION_SETTINGS_MEMBERS`.
-pub(super) async fn require_manage<S: Store>(
+pub(super) async fn require_manage<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
 ) -> Result<RightSet, AdminError> {
@@ -188,7 +188,7 @@ pub(super) async fn require_manage<S: Store>(
 /// The last-owner rule: after replacing `user`'s rights by `after`, someone
 /// must still hold `RIGHT_ORGANIZATION_ALL`. Reads the other members only
 /// when `user` held it before.
-async fn check_owners_after<S: Store>(
+async fn check_owners_after<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
     user: &UserId,
@@ -215,7 +215,7 @@ async fn check_owners_after<S: Store>(
 }
 
 /// `GET …/members`: needs `RIGHT_ORGANIZATION_INFO`.
-pub async fn list<S: Store>(
+pub async fn list<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
     paging: Paging,
@@ -241,7 +241,7 @@ pub async fn list<S: Store>(
 /// `POST …/members`: needs `RIGHT_ORGANIZATION_SETTINGS_MEMBERS` and every
 /// right the membership grants. Writes the reverse index entry first and the
 /// membership (the grant) last.
-pub async fn add<S: Store>(
+pub async fn add<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     org: &OrgId,
@@ -296,7 +296,7 @@ fn role_label(g: &Grant) -> &str {
 
 /// `PUT …/members/{userId}`: needs `RIGHT_ORGANIZATION_SETTINGS_MEMBERS`,
 /// every right added or removed, and an owner left afterwards.
-pub async fn update<S: Store>(
+pub async fn update<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     org: &OrgId,
@@ -329,7 +329,7 @@ pub async fn update<S: Store>(
 /// change its account (`RIGHT_USER_SETTINGS_BASIC`), except the last owner:
 /// otherwise anyone could tie anyone to organizations they cannot leave.
 /// Deletes the membership (the grant) first and the reverse index entry last.
-pub async fn remove<S: Store>(
+pub async fn remove<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     org: &OrgId,

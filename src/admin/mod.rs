@@ -46,7 +46,7 @@ use crate::auth::{Challenge, Denial};
 
 /// Everything an operation needs.
 #[derive(Debug)]
-pub struct Ctx<'a, S> {
+pub struct Ctx<'a, S: ?Sized> {
     /// The store.
     pub store: &'a S,
     /// The tenant of the request.
@@ -57,7 +57,7 @@ pub struct Ctx<'a, S> {
     pub caller: &'a Caller,
 }
 
-impl<S> Ctx<'_, S> {
+impl<S: ?Sized> Ctx<'_, S> {
     /// Now in RFC 3339 with milliseconds (`2026-11-22T09:37:01.938Z`).
     pub fn timestamp(&self) -> String {
         DateTime::from_timestamp_millis(self.now_ms)
@@ -189,21 +189,23 @@ impl From<UnknownRight> for AdminError {
 }
 
 /// Reads and parses a record; `None` when absent.
-pub async fn read<S: Store, T: DeserializeOwned>(
+pub async fn read<S: Store + ?Sized, T: DeserializeOwned>(
     store: &S,
     key: &str,
 ) -> Result<Option<T>, AdminError> {
     match store.get(key).await? {
         None => Ok(None),
-        Some(text) => serde_json::from_str(&text).map(Some).map_err(|_| {
-            AdminError::new(500, "store_corrupt", "a stored record could not be read")
-        }),
+        Some(text) => serde_json::from_slice(text.as_bytes())
+            .map(Some)
+            .map_err(|_| {
+                AdminError::new(500, "store_corrupt", "a stored record could not be read")
+            }),
     }
 }
 
 /// The rights a membership stands for (short form): its explicit rights, or
 /// its role's, read through the organization's custom roles when needed.
-pub async fn membership_rights<S: Store>(
+pub async fn membership_rights<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     m: &Membership,
 ) -> Result<RightSet, AdminError> {
@@ -222,7 +224,7 @@ pub async fn membership_rights<S: Store>(
 }
 
 /// The caller's effective rights on an organization, from the store.
-pub async fn rights_on_org<S: Store>(
+pub async fn rights_on_org<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
 ) -> Result<RightSet, AdminError> {
@@ -232,14 +234,14 @@ pub async fn rights_on_org<S: Store>(
 }
 
 /// [`rights_on_org`] for an organization already read (one read less).
-pub async fn rights_on_loaded<S: Store>(
+pub async fn rights_on_loaded<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     org: &Organization,
 ) -> Result<RightSet, AdminError> {
     rights_on_record(ctx, &org.id, org.state == OrgState::Approved).await
 }
 
-async fn rights_on_record<S: Store>(
+async fn rights_on_record<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
     approved: bool,
@@ -298,7 +300,8 @@ pub fn parse_body<T: DeserializeOwned>(body: &str) -> Result<T, AdminError> {
             "request bodies are at most 64 KiB",
         ));
     }
-    serde_json::from_str(body).map_err(|e| AdminError::invalid(format!("request body: {e}")))
+    serde_json::from_slice(body.as_bytes())
+        .map_err(|e| AdminError::invalid(format!("request body: {e}")))
 }
 
 /// A page of a listing.

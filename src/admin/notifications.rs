@@ -41,12 +41,12 @@ pub fn data(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn key<S>(ctx: &Ctx<'_, S>, id: &str) -> String {
+fn key<S: ?Sized>(ctx: &Ctx<'_, S>, id: &str) -> String {
     format!("{}{id}", keys::notifications(ctx.tenant))
 }
 
 /// Plans a notification: its outbox record (kept 30 days) and its delivery.
-pub fn notify<S>(ctx: &Ctx<'_, S>, plan: &mut Plan, tell: Tell<'_>) {
+pub fn notify<S: ?Sized>(ctx: &Ctx<'_, S>, plan: &mut Plan, tell: Tell<'_>) {
     let mut parts = vec![tell.kind.name()];
     parts.extend_from_slice(tell.unique);
     let n = Notification {
@@ -69,7 +69,9 @@ pub fn notify<S>(ctx: &Ctx<'_, S>, plan: &mut Plan, tell: Tell<'_>) {
 /// The email addresses of the tenant's active admins (registration
 /// requests go to them). Reads every user: it runs in the tenant's writer,
 /// on its local storage.
-pub async fn admin_addresses<S: Store>(ctx: &Ctx<'_, S>) -> Result<Vec<String>, AdminError> {
+pub async fn admin_addresses<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+) -> Result<Vec<String>, AdminError> {
     let mut out = Vec::new();
     for l in ctx.store.list_all(&keys::users(ctx.tenant)).await? {
         if let Some(u) = read::<S, User>(ctx.store, &l.key).await? {
@@ -83,7 +85,7 @@ pub async fn admin_addresses<S: Store>(ctx: &Ctx<'_, S>) -> Result<Vec<String>, 
 
 /// `GET /api/v1/admin/notifications`: newest first; tenant admins
 /// (`RIGHT_USER_INFO` at tenant level: it holds addresses).
-pub async fn list<S: Store>(
+pub async fn list<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     paging: Paging,
 ) -> Result<Page<Notification>, AdminError> {
@@ -105,7 +107,7 @@ pub async fn list<S: Store>(
 
 /// Marks `channel` of notification `id` as undelivered (the queue's dead
 /// letter for it). The platform's own call, never a caller's.
-pub async fn mark_undelivered<S: Store>(
+pub async fn mark_undelivered<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     id: &str,

@@ -99,7 +99,10 @@ pub(super) fn save(plan: &mut Plan, tenant: &TenantId, org: &Organization) {
 /// by a live record (409 `id_taken`) or reserved by a soft-deleted one (409
 /// `id_reserved`). A namespace entry without a record (a create that stopped
 /// half-way) does not hold the ID.
-pub async fn check_id_free<S: Store>(ctx: &Ctx<'_, S>, id: &str) -> Result<(), AdminError> {
+pub async fn check_id_free<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    id: &str,
+) -> Result<(), AdminError> {
     let Some(kind) = ctx.store.get(&keys::id(ctx.tenant, id)).await? else {
         return Ok(());
     };
@@ -140,7 +143,7 @@ pub async fn check_id_free<S: Store>(ctx: &Ctx<'_, S>, id: &str) -> Result<(), A
 /// Plans, in order: the namespace entry, the record, the owner's reverse
 /// index entry, the owner's membership. A stop after any of them grants
 /// nothing the finished operation would not.
-pub async fn create<S: Store>(
+pub async fn create<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     req: CreateOrg,
@@ -196,7 +199,7 @@ pub(super) struct NewOrg {
 
 /// Plans a new organization after its creator was authorized: the owner
 /// must be a user, the ID free.
-pub(super) async fn insert<S: Store>(
+pub(super) async fn insert<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     new: NewOrg,
@@ -249,14 +252,20 @@ pub(super) async fn insert<S: Store>(
 }
 
 /// Reads a live organization (404 when absent or soft-deleted, unless `deleted` is asked for).
-pub async fn load<S: Store>(ctx: &Ctx<'_, S>, id: &OrgId) -> Result<Organization, AdminError> {
+pub async fn load<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    id: &OrgId,
+) -> Result<Organization, AdminError> {
     let org: Option<Organization> = read(ctx.store, &keys::org(ctx.tenant, id)).await?;
     org.filter(|o| o.deleted_at.is_none())
         .ok_or_else(|| AdminError::not_found("organization"))
 }
 
 /// `GET …/organizations/{id}`: needs `RIGHT_ORGANIZATION_INFO` on it.
-pub async fn get<S: Store>(ctx: &Ctx<'_, S>, id: &OrgId) -> Result<Organization, AdminError> {
+pub async fn get<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    id: &OrgId,
+) -> Result<Organization, AdminError> {
     let org = load(ctx, id).await?;
     Subject::require(
         rights_on_loaded(ctx, &org).await?,
@@ -267,7 +276,7 @@ pub async fn get<S: Store>(ctx: &Ctx<'_, S>, id: &OrgId) -> Result<Organization,
 
 /// `GET /api/v1/admin/organizations`: every organization for a tenant admin;
 /// for anyone else, the organizations they are a member of.
-pub async fn list<S: Store>(
+pub async fn list<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     filter: &OrgFilter,
     paging: Paging,
@@ -288,7 +297,8 @@ pub async fn list<S: Store>(
             .into_iter()
             .filter_map(|l| {
                 let id = l.key.strip_prefix(&prefix)?.to_owned();
-                let meta: ListingMeta = serde_json::from_str(l.metadata.as_deref()?).ok()?;
+                let meta: ListingMeta =
+                    serde_json::from_slice(l.metadata.as_deref()?.as_bytes()).ok()?;
                 filter
                     .matches(&id, &meta)
                     .then(|| OrgId::new(id).ok())
@@ -359,7 +369,7 @@ pub struct UpdateOrg {
 /// Changes an organization's name or description (needs
 /// `RIGHT_ORGANIZATION_SETTINGS_BASIC`). Its state changes through approval,
 /// its ID never.
-pub async fn update<S: Store>(
+pub async fn update<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     id: &OrgId,
@@ -390,7 +400,7 @@ pub async fn update<S: Store>(
 /// `DELETE …/organizations/{id}`: a soft delete (needs
 /// `RIGHT_ORGANIZATION_DELETE`). The record keeps `deleted_at`, the ID stays
 /// reserved, memberships stay for a restore but grant nothing.
-pub async fn delete<S: Store>(
+pub async fn delete<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     id: &OrgId,

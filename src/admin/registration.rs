@@ -57,7 +57,7 @@ pub struct Rejection {
 }
 
 /// Registers an organization for the calling user, who owns it.
-pub async fn register<S: Store>(
+pub async fn register<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     req: Registration,
@@ -119,7 +119,7 @@ pub async fn register<S: Store>(
 }
 
 /// The addresses of `org`'s owners.
-async fn owner_addresses<S: Store>(
+async fn owner_addresses<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
 ) -> Result<Vec<String>, AdminError> {
@@ -141,7 +141,10 @@ async fn owner_addresses<S: Store>(
 }
 
 /// A pending organization, for a tenant admin's decision.
-async fn pending<S: Store>(ctx: &Ctx<'_, S>, org: &OrgId) -> Result<Organization, AdminError> {
+async fn pending<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+) -> Result<Organization, AdminError> {
     Subject::require(
         ctx.caller.tenant_rights(),
         RightSet::of(&[Right::OrganizationSettingsBasic]),
@@ -159,7 +162,7 @@ async fn pending<S: Store>(ctx: &Ctx<'_, S>, org: &OrgId) -> Result<Organization
 
 /// Approves or rejects a pending organization (tenant admins) and tells its
 /// owners; `reason` goes with a rejection.
-pub async fn decide<S: Store>(
+pub async fn decide<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     org: &OrgId,

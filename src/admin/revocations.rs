@@ -78,7 +78,7 @@ pub fn revoking(plan: &mut Plan, tenant: &TenantId, what: Revoke<'_>, now_ms: i6
 
 /// Whether a token of `user` carrying `orgs`, issued now, would be refused
 /// as revoked: a revocation happened in this very second.
-pub async fn born_revoked<S: Store>(
+pub async fn born_revoked<S: Store + ?Sized>(
     store: &S,
     tenant: &TenantId,
     user: &UserId,
@@ -90,7 +90,7 @@ pub async fn born_revoked<S: Store>(
 }
 
 /// Reads every epoch of `tenant` (one listing per 1,000 epochs).
-pub async fn load<S: Store>(store: &S, tenant: &TenantId) -> Result<Epochs, AdminError> {
+pub async fn load<S: Store + ?Sized>(store: &S, tenant: &TenantId) -> Result<Epochs, AdminError> {
     let prefix = keys::revocations(tenant);
     let listing = store.list_all(&prefix).await?;
     Ok(Epochs::from_listing(&prefix, &listing))

@@ -58,13 +58,16 @@ pub struct RoleBody {
 }
 
 /// The caller's effective rights on an organization (`GET …/rights`).
-pub async fn my_rights<S: Store>(ctx: &Ctx<'_, S>, org: &OrgId) -> Result<RightSet, AdminError> {
+pub async fn my_rights<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+) -> Result<RightSet, AdminError> {
     load(ctx, org).await?;
     rights_on_org(ctx, org).await
 }
 
 /// A custom role that must exist.
-async fn existing<S: Store>(
+async fn existing<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     org: &OrgId,
     id: &RoleId,
@@ -75,7 +78,10 @@ async fn existing<S: Store>(
 }
 
 /// `GET …/roles`: the built-in roles and the organization's custom roles.
-pub async fn list<S: Store>(ctx: &Ctx<'_, S>, org: &OrgId) -> Result<Vec<RoleView>, AdminError> {
+pub async fn list<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    org: &OrgId,
+) -> Result<Vec<RoleView>, AdminError> {
     load(ctx, org).await?;
     Subject::require(
         rights_on_org(ctx, org).await?,
@@ -105,7 +111,7 @@ pub async fn list<S: Store>(ctx: &Ctx<'_, S>, org: &OrgId) -> Result<Vec<RoleVie
 
 /// `POST …/roles`: needs `RIGHT_ORGANIZATION_SETTINGS_MEMBERS` and every
 /// right the role stands for.
-pub async fn create<S: Store>(
+pub async fn create<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     org: &OrgId,
@@ -139,7 +145,7 @@ pub async fn create<S: Store>(
 
 /// `PUT …/roles/{id}`: changes the role for every member holding it; the
 /// caller must hold every right added or removed.
-pub async fn update<S: Store>(
+pub async fn update<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     org: &OrgId,
@@ -176,7 +182,7 @@ pub async fn update<S: Store>(
 }
 
 /// `DELETE …/roles/{id}`: members still naming it hold nothing through it.
-pub async fn delete<S: Store>(
+pub async fn delete<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     org: &OrgId,

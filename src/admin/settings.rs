@@ -103,19 +103,19 @@ pub struct SettingsPatch {
 }
 
 /// The tenant's settings (defaults where never set).
-pub async fn load<S: Store>(store: &S, tenant: &TenantId) -> Result<Settings, AdminError> {
+pub async fn load<S: Store + ?Sized>(store: &S, tenant: &TenantId) -> Result<Settings, AdminError> {
     Ok(read(store, &keys::settings(tenant))
         .await?
         .unwrap_or_default())
 }
 
 /// `GET`.
-pub async fn get<S: Store>(ctx: &Ctx<'_, S>) -> Result<Settings, AdminError> {
+pub async fn get<S: Store + ?Sized>(ctx: &Ctx<'_, S>) -> Result<Settings, AdminError> {
     load(ctx.store, ctx.tenant).await
 }
 
 /// `PUT` (tenant admins).
-pub async fn update<S: Store>(
+pub async fn update<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     patch: SettingsPatch,

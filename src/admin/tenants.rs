@@ -99,7 +99,10 @@ pub struct CreatedTenant {
 }
 
 /// Reads a tenant record.
-pub async fn load<S: Store>(store: &S, id: &TenantId) -> Result<Option<Tenant>, AdminError> {
+pub async fn load<S: Store + ?Sized>(
+    store: &S,
+    id: &TenantId,
+) -> Result<Option<Tenant>, AdminError> {
     read(store, &keys::tenant(id)).await
 }
 
@@ -128,7 +131,7 @@ fn check_fields(req: &CreateTenant) -> Result<TenantId, AdminError> {
 /// only once it has an admin, and a retry after a stop overwrites the partial
 /// state (nothing can use a tenant whose record is missing). `password_hash`
 /// is the PHC string the HTTP layer made of `req.admin.password`.
-pub async fn create<S: Store>(
+pub async fn create<S: Store + ?Sized>(
     store: &S,
     plan: &mut Plan,
     now: &str,

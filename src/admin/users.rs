@@ -93,7 +93,7 @@ fn metadata(u: &User) -> String {
 }
 
 /// Whether the caller is user `id` acting with `right` in its credential.
-fn is_self_with<S>(ctx: &Ctx<'_, S>, id: &UserId, right: Right) -> bool {
+fn is_self_with<S: ?Sized>(ctx: &Ctx<'_, S>, id: &UserId, right: Right) -> bool {
     ctx.caller.user() == Some(id)
         && Subject::new(ctx.caller.principal.clone(), [], false, ctx.caller.ceiling)
             .ceiling()
@@ -101,7 +101,7 @@ fn is_self_with<S>(ctx: &Ctx<'_, S>, id: &UserId, right: Right) -> bool {
 }
 
 /// Tenant-level rights the caller must hold for user administration.
-fn require_tenant<S>(ctx: &Ctx<'_, S>, right: Right) -> Result<(), AdminError> {
+fn require_tenant<S: ?Sized>(ctx: &Ctx<'_, S>, right: Right) -> Result<(), AdminError> {
     Subject::require(ctx.caller.tenant_rights(), RightSet::of(&[right]))?;
     Ok(())
 }
@@ -123,7 +123,7 @@ pub fn check_new(req: &CreateUser) -> Result<UserId, AdminError> {
 /// Creates a user (tenant admins only). Plans the namespace entry, the
 /// record, then the password hash (the PHC string the HTTP layer made) under
 /// its own key. `req.password` is ignored here: only its hash is stored.
-pub async fn create<S: Store>(
+pub async fn create<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     req: CreateUser,
@@ -153,7 +153,7 @@ pub async fn create<S: Store>(
 }
 
 /// A user: itself, or anyone for a tenant admin.
-pub async fn get<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminError> {
+pub async fn get<S: Store + ?Sized>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminError> {
     if ctx.caller.user() != Some(id) {
         require_tenant(ctx, Right::UserInfo)?;
     }
@@ -220,7 +220,10 @@ pub struct UpdateUser {
 }
 
 /// Whether the caller administers the members of an organization `user` belongs to.
-async fn admins_a_member<S: Store>(ctx: &Ctx<'_, S>, user: &UserId) -> Result<bool, AdminError> {
+async fn admins_a_member<S: Store + ?Sized>(
+    ctx: &Ctx<'_, S>,
+    user: &UserId,
+) -> Result<bool, AdminError> {
     for l in ctx
         .store
         .list_all(&keys::user_orgs(ctx.tenant, user))
@@ -242,7 +245,7 @@ async fn admins_a_member<S: Store>(ctx: &Ctx<'_, S>, user: &UserId) -> Result<bo
 /// Changes a user. Tenant admins change anything; a user changes its own
 /// names and email (`RIGHT_USER_SETTINGS_BASIC`); an organization admin
 /// changes the first and last names of its members, as Tyk's super admins do.
-pub async fn update<S: Store>(
+pub async fn update<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     id: &UserId,
@@ -324,7 +327,7 @@ pub(super) fn save_new(plan: &mut Plan, tenant: &TenantId, user: &User) {
     plan.create_json(keys::user(tenant, &user.id), user, Some(metadata(user)));
 }
 
-async fn get_any<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminError> {
+async fn get_any<S: Store + ?Sized>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminError> {
     let user: Option<User> = read(ctx.store, &keys::user(ctx.tenant, id)).await?;
     user.filter(|u| u.deleted_at.is_none())
         .ok_or_else(|| AdminError::not_found("user"))
@@ -334,7 +337,7 @@ async fn get_any<S: Store>(ctx: &Ctx<'_, S>, id: &UserId) -> Result<User, AdminE
 /// `RIGHT_USER_DELETE`): the record keeps `deleted_at`, the ID stays reserved,
 /// the user gets no more tokens, and its tokens already issued are revoked.
 /// Memberships stay for a restore.
-pub async fn delete<S: Store>(
+pub async fn delete<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     plan: &mut Plan,
     id: &UserId,
@@ -367,7 +370,7 @@ pub struct UserFilter {
 }
 
 /// All users (tenant admins), filtered on the listing metadata.
-pub async fn list<S: Store>(
+pub async fn list<S: Store + ?Sized>(
     ctx: &Ctx<'_, S>,
     filter: &UserFilter,
     paging: Paging,
@@ -383,7 +386,7 @@ pub async fn list<S: Store>(
         .filter(|l| {
             l.metadata
                 .as_deref()
-                .and_then(|m| serde_json::from_str::<ListingMeta>(m).ok())
+                .and_then(|m| serde_json::from_slice::<ListingMeta>(m.as_bytes()).ok())
                 .is_some_and(|m| {
                     m.deleted == filter.deleted
                         && name

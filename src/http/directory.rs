@@ -33,7 +33,7 @@ use crate::store::facts::fact_json;
 use crate::store::Store;
 
 /// Answers a directory read.
-pub async fn answer<S: Store>(
+pub async fn answer<S: Store + ?Sized>(
     store: &S,
     d: &Deployment<'_>,
     op: Op,
@@ -52,7 +52,7 @@ pub async fn answer<S: Store>(
     }
 }
 
-async fn read<S: Store>(
+async fn read<S: Store + ?Sized>(
     store: &S,
     op: Op,
     params: &Params,

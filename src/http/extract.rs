@@ -199,14 +199,20 @@ pub fn json<T: DeserializeOwned>(req: &Request) -> Result<T, AdminError> {
             "request bodies are at most 64 KiB",
         ));
     }
-    let value: serde_json::Value = serde_json::from_slice(&req.body)
-        .map_err(|e| AdminError::invalid(format!("request body: {e}")))?;
-    if !value.is_object() {
+    let invalid = |e: serde_json::Error| AdminError::invalid(format!("request body: {e}"));
+    // Straight into `T` (one deserializer per type, shared with every other
+    // JSON read in the module; no `Value` in between). JSON allows only
+    // whitespace before the value, so its first other byte says whether it
+    // is an object; what is not is refused, with serde's reason when it is
+    // no JSON at all.
+    let first = req.body.iter().find(|b| !b" \t\r\n".contains(b));
+    if first != Some(&b'{') {
+        serde_json::from_slice::<serde::de::IgnoredAny>(&req.body).map_err(invalid)?;
         return Err(AdminError::invalid(
             "request body: a JSON object is expected",
         ));
     }
-    serde_json::from_value(value).map_err(|e| AdminError::invalid(format!("request body: {e}")))
+    serde_json::from_slice(&req.body).map_err(invalid)
 }
 
 /// The body as `T` when there is one; `T::default()` when the body is
@@ -295,6 +301,19 @@ mod tests {
                 "{bad}"
             );
         }
+        let raw = |body: &str| {
+            let mut r = req(serde_json::json!({}));
+            r.body = body.as_bytes().to_vec();
+            json::<B>(&r)
+        };
+        assert!(raw(" \r\n\t{\"id\": \"x\", \"name\": \"X\"} ").is_ok());
+        let detail = |body: &str| raw(body).unwrap_err().message;
+        assert_eq!(detail("[1]"), "request body: a JSON object is expected");
+        assert!(detail("{\"id\": ").starts_with("request body: EOF"));
+        assert!(detail("nope").starts_with("request body: expected"), "no JSON: serde's reason");
+        assert!(detail("{\"id\": \"x\", \"name\": \"X\"} x").contains("trailing"));
+        assert!(detail(r#"{"id": "x", "id": "y", "name": "X"}"#).contains("duplicate field `id`"));
+        assert!(detail(r#"{"id": "x", "name": "X", "z": 1}"#).contains("unknown field `z`"));
         let mut r = req(serde_json::json!({"id": "x", "name": "X"}));
         r.content_type = Some("text/plain".into());
         assert_eq!(json::<B>(&r).unwrap_err().status, 415);

@@ -59,7 +59,7 @@ fn client_secret(req: &Request, form: &extract::Query) -> Option<String> {
 }
 
 /// `POST /t/{tenant}/api/v1/auth/token`.
-pub async fn token<S: Store>(
+pub async fn token<S: Store + ?Sized>(
     store: &S,
     d: &Deployment<'_>,
     tenant: &TenantId,
@@ -151,7 +151,7 @@ fn too_many_attempts(wait_secs: i64) -> Response {
 }
 
 /// The grant the form asks for.
-async fn grant<S: Store>(
+async fn grant<S: Store + ?Sized>(
     store: &S,
     tenant: &TenantId,
     issuer: &Issuer<'_>,
@@ -198,7 +198,11 @@ async fn grant<S: Store>(
 }
 
 /// `GET /t/{tenant}/.well-known/openid-configuration`.
-pub async fn discovery<S: Store>(store: &S, d: &Deployment<'_>, tenant: &TenantId) -> Response {
+pub async fn discovery<S: Store + ?Sized>(
+    store: &S,
+    d: &Deployment<'_>,
+    tenant: &TenantId,
+) -> Response {
     match crate::admin::tenants::load(store, tenant).await {
         Ok(Some(_)) => {}
         Ok(None) => return Response::error(&AdminError::not_found("tenant")),

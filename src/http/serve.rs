@@ -105,7 +105,7 @@ pub trait Writer {
 /// Plans `w` against `store`: authenticates its authority with facts read
 /// fresh from the same store, then plans the command. What the tenant's
 /// single writer runs; nothing is written.
-pub async fn write<S: Store>(
+pub async fn write<S: Store + ?Sized>(
     store: &S,
     auth: &Authenticator,
     now_ms: i64,
@@ -164,7 +164,7 @@ pub async fn write<S: Store>(
 
 /// A writer on the store the reads use: plans and commits in order.
 #[derive(Debug)]
-pub struct Local<'s, S> {
+pub struct Local<'s, S: ?Sized> {
     /// The store.
     pub store: &'s S,
     /// The trust.
@@ -173,7 +173,7 @@ pub struct Local<'s, S> {
     pub now_ms: i64,
 }
 
-impl<S: Store> Writer for Local<'_, S> {
+impl<S: Store + ?Sized> Writer for Local<'_, S> {
     async fn write(&self, w: WriteRequest) -> Result<Done, AdminError> {
         let (done, plan) = write(self.store, self.auth, self.now_ms, w).await?;
         commit(self.store, &plan).await?;
@@ -182,7 +182,7 @@ impl<S: Store> Writer for Local<'_, S> {
 }
 
 /// Answers `req`, or `None` when the path belongs to the proxy.
-pub async fn handle<S: Store, W: Writer>(
+pub async fn handle<S: Store + ?Sized, W: Writer>(
     store: &S,
     writer: &W,
     d: &Deployment<'_>,
@@ -201,7 +201,7 @@ pub async fn handle<S: Store, W: Writer>(
     Some(r)
 }
 
-async fn route<S: Store, W: Writer>(
+async fn route<S: Store + ?Sized, W: Writer>(
     store: &S,
     writer: &W,
     d: &Deployment<'_>,
@@ -243,7 +243,7 @@ async fn route<S: Store, W: Writer>(
     }
 }
 
-async fn admin_call<S: Store, W: Writer>(
+async fn admin_call<S: Store + ?Sized, W: Writer>(
     store: &S,
     writer: &W,
     d: &Deployment<'_>,

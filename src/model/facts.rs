@@ -192,14 +192,16 @@ impl Fact {
     pub fn from_json(need: &Need, json: &str) -> Result<Fact, FactError> {
         let bad = |e: serde_json::Error| FactError(format!("malformed {} fact: {e}", need.kind()));
         Ok(match need {
-            Need::Epochs(_) => Fact::Epochs(serde_json::from_str(json).map_err(bad)?),
+            Need::Epochs(_) => Fact::Epochs(serde_json::from_slice(json.as_bytes()).map_err(bad)?),
             Need::Grants(..) => Fact::Grants(
-                serde_json::from_str::<GrantsFact>(json)
+                serde_json::from_slice::<GrantsFact>(json.as_bytes())
                     .map_err(bad)?
                     .grants(),
             ),
-            Need::ApiKey(..) => Fact::ApiKey(serde_json::from_str(json).map_err(bad)?),
-            Need::Principal(..) => Fact::Principal(serde_json::from_str(json).map_err(bad)?),
+            Need::ApiKey(..) => Fact::ApiKey(serde_json::from_slice(json.as_bytes()).map_err(bad)?),
+            Need::Principal(..) => {
+                Fact::Principal(serde_json::from_slice(json.as_bytes()).map_err(bad)?)
+            }
             Need::Jwks(_) => Fact::Jwks(Some(json.to_owned())),
             Need::Signature(_) => {
                 return Err(FactError("a signature is computed, not fetched".into()))

@@ -154,11 +154,12 @@ fn engine(html: bool) -> Engine<'static> {
 impl Templates {
     /// The defaults and `json`'s overrides, every template checked to parse.
     pub fn from_json(json: &str) -> Result<Templates, TemplateError> {
-        let raw: BTreeMap<String, Parts> = serde_json::from_str(json).map_err(|e| {
-            TemplateError(format!(
-                "NOTIFY_TEMPLATES is not a JSON object of kinds: {e}"
-            ))
-        })?;
+        let raw: BTreeMap<String, Parts> =
+            serde_json::from_slice(json.as_bytes()).map_err(|e| {
+                TemplateError(format!(
+                    "NOTIFY_TEMPLATES is not a JSON object of kinds: {e}"
+                ))
+            })?;
         let mut overrides = BTreeMap::new();
         for (name, parts) in raw {
             let kind = Kind::ALL

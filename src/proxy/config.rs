@@ -131,7 +131,7 @@ impl std::error::Error for ConfigError {}
 impl ProxyConfig {
     /// Parses and checks a configuration document.
     pub fn from_json(json: &str) -> Result<ProxyConfig, ConfigError> {
-        let doc: Doc = serde_json::from_str(json)
+        let doc: Doc = serde_json::from_slice(json.as_bytes())
             .map_err(|e| ConfigError(format!("not a configuration document: {e}")))?;
         let routes = RouteTable::from_rules(doc.routes).map_err(|e| ConfigError(e.0))?;
         let default_tenant = doc

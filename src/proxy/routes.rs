@@ -233,7 +233,7 @@ impl RouteTable {
     /// "entity": {"kind": "applications", "id": "{app}"}, "rights": ["RIGHT_…"]}, …]}`
     /// or `{"methods": […], "path": …, "public": true}`.
     pub fn from_json(json: &str) -> Result<RouteTable, RouteError> {
-        let doc: TableDoc = serde_json::from_str(json)
+        let doc: TableDoc = serde_json::from_slice(json.as_bytes())
             .map_err(|e| RouteError(format!("not a route document: {e}")))?;
         RouteTable::from_rules(doc.routes)
     }

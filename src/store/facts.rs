@@ -24,18 +24,18 @@ use crate::model::records::{Grant, Membership, Organization, User};
 
 /// Facts from a store.
 #[derive(Debug)]
-pub struct StoreFacts<'s, S> {
+pub struct StoreFacts<'s, S: ?Sized> {
     store: &'s S,
 }
 
-impl<'s, S: Store> StoreFacts<'s, S> {
+impl<'s, S: Store + ?Sized> StoreFacts<'s, S> {
     /// Facts from `store`.
     pub fn new(store: &'s S) -> Self {
         StoreFacts { store }
     }
 }
 
-impl<S: Store> FactSource for StoreFacts<'_, S> {
+impl<S: Store + ?Sized> FactSource for StoreFacts<'_, S> {
     async fn fetch(&self, need: &Need) -> Result<Fact, FactError> {
         let fact = match need {
             Need::Epochs(t) => Fact::Epochs(epochs(self.store, t).await?),
@@ -61,10 +61,11 @@ impl From<StoreError> for FactError {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|_| StoreError("a stored record could not be read".into()))
+    serde_json::from_slice(text.as_bytes())
+        .map_err(|_| StoreError("a stored record could not be read".into()))
 }
 
-async fn record<S: Store, T: serde::de::DeserializeOwned>(
+async fn record<S: Store + ?Sized, T: serde::de::DeserializeOwned>(
     store: &S,
     key: &str,
 ) -> Result<Option<T>, StoreError> {
@@ -72,14 +73,14 @@ async fn record<S: Store, T: serde::de::DeserializeOwned>(
 }
 
 /// Every epoch of `tenant` (one listing per 1,000 epochs).
-pub async fn epochs<S: Store>(store: &S, tenant: &TenantId) -> Result<Epochs, StoreError> {
+pub async fn epochs<S: Store + ?Sized>(store: &S, tenant: &TenantId) -> Result<Epochs, StoreError> {
     let prefix = keys::revocations(tenant);
     let listing = store.list_all(&prefix).await?;
     Ok(Epochs::from_listing(&prefix, &listing))
 }
 
 /// An entity's collaborators from one listing (rights in the metadata).
-pub async fn grants<S: Store>(
+pub async fn grants<S: Store + ?Sized>(
     store: &S,
     tenant: &TenantId,
     kind: EntityKind,
@@ -117,7 +118,7 @@ pub async fn grants<S: Store>(
 /// The rights a membership stands for (short form): its explicit rights, or
 /// its role's, read through the organization's custom roles when needed. A
 /// membership whose custom role was deleted grants nothing.
-pub async fn membership_rights<S: Store>(
+pub async fn membership_rights<S: Store + ?Sized>(
     store: &S,
     tenant: &TenantId,
     m: &Membership,
@@ -137,7 +138,7 @@ pub async fn membership_rights<S: Store>(
 
 /// Every approved membership of `user` in a live organization, with the
 /// membership itself (oldest first, the order a token's budget keeps them).
-pub async fn memberships<S: Store>(
+pub async fn memberships<S: Store + ?Sized>(
     store: &S,
     tenant: &TenantId,
     user: &UserId,
@@ -165,7 +166,7 @@ pub async fn memberships<S: Store>(
 }
 
 /// A user's state, admin flag and approved memberships.
-pub async fn principal<S: Store>(
+pub async fn principal<S: Store + ?Sized>(
     store: &S,
     tenant: &TenantId,
     user: &UserId,
@@ -187,7 +188,7 @@ pub async fn principal<S: Store>(
 
 /// An API key by ID, with its owner's state; `None` when there is none
 /// (or the ID cannot be one).
-pub async fn api_key<S: Store>(
+pub async fn api_key<S: Store + ?Sized>(
     store: &S,
     tenant: &TenantId,
     id: &str,
@@ -217,7 +218,7 @@ pub async fn api_key<S: Store>(
 /// The fact for `need` as the directory endpoint serves it (the JSON that
 /// [`Fact::from_json`] reads back); `None` for an external issuer's JWKS,
 /// which no store holds.
-pub async fn fact_json<S: Store>(
+pub async fn fact_json<S: Store + ?Sized>(
     store: &S,
     need: &Need,
 ) -> Result<Option<serde_json::Value>, StoreError> {

@@ -102,3 +102,107 @@ pub trait Store {
         }
     }
 }
+
+/// A store call's answer, boxed: what makes [`AnyStore`] object-safe.
+pub type StoreFuture<'a, T> =
+    core::pin::Pin<Box<dyn core::future::Future<Output = Result<T, StoreError>> + 'a>>;
+
+/// Any [`Store`] behind one type.
+///
+/// The admin operations, the authenticator's facts and the HTTP layer are
+/// generic over their store. A host with two stores — the worker's KV and
+/// its tenant object's SQLite share one module — would carry two compiled
+/// copies of all of them; handed `&dyn AnyStore` instead, every store runs
+/// the one copy. The price is a boxed future per store call, next to a
+/// store round trip.
+pub trait AnyStore {
+    /// [`Store::get`].
+    fn get_any<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<String>>;
+    /// [`Store::put`].
+    fn put_any<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        metadata: Option<&'a str>,
+    ) -> StoreFuture<'a, ()>;
+    /// [`Store::put_expiring`].
+    fn put_expiring_any<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        metadata: Option<&'a str>,
+        ttl_secs: u64,
+    ) -> StoreFuture<'a, ()>;
+    /// [`Store::delete`].
+    fn delete_any<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
+    /// [`Store::list`].
+    fn list_any<'a>(
+        &'a self,
+        prefix: &'a str,
+        cursor: Option<&'a str>,
+        limit: usize,
+    ) -> StoreFuture<'a, ListPage>;
+}
+
+impl<S: Store + ?Sized> AnyStore for S {
+    fn get_any<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<String>> {
+        Box::pin(self.get(key))
+    }
+    fn put_any<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        metadata: Option<&'a str>,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.put(key, value, metadata))
+    }
+    fn put_expiring_any<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        metadata: Option<&'a str>,
+        ttl_secs: u64,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.put_expiring(key, value, metadata, ttl_secs))
+    }
+    fn delete_any<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(self.delete(key))
+    }
+    fn list_any<'a>(
+        &'a self,
+        prefix: &'a str,
+        cursor: Option<&'a str>,
+        limit: usize,
+    ) -> StoreFuture<'a, ListPage> {
+        Box::pin(self.list(prefix, cursor, limit))
+    }
+}
+
+impl Store for dyn AnyStore + '_ {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.get_any(key).await
+    }
+    async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError> {
+        self.put_any(key, value, metadata).await
+    }
+    async fn put_expiring(
+        &self,
+        key: &str,
+        value: &str,
+        metadata: Option<&str>,
+        ttl_secs: u64,
+    ) -> Result<(), StoreError> {
+        self.put_expiring_any(key, value, metadata, ttl_secs).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.delete_any(key).await
+    }
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<ListPage, StoreError> {
+        self.list_any(prefix, cursor, limit).await
+    }
+}

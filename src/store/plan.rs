@@ -291,7 +291,7 @@ fn json<T: Serialize>(value: &T) -> String {
 }
 
 /// Applies one write.
-pub async fn apply<S: Store>(store: &S, write: &Write) -> Result<(), StoreError> {
+pub async fn apply<S: Store + ?Sized>(store: &S, write: &Write) -> Result<(), StoreError> {
     match write {
         Write::Put {
             key,
@@ -317,7 +317,7 @@ pub async fn apply<S: Store>(store: &S, write: &Write) -> Result<(), StoreError>
 
 /// Applies `plan` to `store` in order; stops at the first failure, leaving
 /// a prefix (which the order makes safe).
-pub async fn commit<S: Store>(store: &S, plan: &Plan) -> Result<(), StoreError> {
+pub async fn commit<S: Store + ?Sized>(store: &S, plan: &Plan) -> Result<(), StoreError> {
     for w in plan.writes() {
         apply(store, w).await?;
     }
@@ -328,7 +328,11 @@ pub async fn commit<S: Store>(store: &S, plan: &Plan) -> Result<(), StoreError> 
 /// metadata and what remains of their lifetimes (expired keys are left
 /// behind). How the tenant's single writer takes over a tenant that a
 /// KV-only deployment wrote.
-pub async fn copy_of<S: Store>(from: &S, prefix: &str, now_secs: u64) -> Result<Plan, StoreError> {
+pub async fn copy_of<S: Store + ?Sized>(
+    from: &S,
+    prefix: &str,
+    now_secs: u64,
+) -> Result<Plan, StoreError> {
     let mut plan = Plan::new();
     for listed in from.list_all(prefix).await? {
         let Some(value) = from.get(&listed.key).await? else {

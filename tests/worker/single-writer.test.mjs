@@ -161,3 +161,25 @@ test('a tenant written by the KV-only writer is taken over with its data on firs
   const org = await call(mf, 'GET', '/organizations/legacy', alice);
   assert.equal(org.body.name, 'Legacy');
 });
+
+test("listings read past KV's 1,000-key page (the store follows KV's cursor), with each key's metadata", async () => {
+  const { dir } = await legacyTenant();
+  const mf = await start({}, { kvPersist: dir });
+  const kv = await mf.getKVNamespace('ORGWARDEN');
+  // 1,100 more users written straight into KV, each a copy of carol's record
+  // and listing metadata under its own ID.
+  const { value, metadata } = await kv.getWithMetadata('t/acme/u/carol');
+  assert.ok(metadata, 'user keys carry listing metadata');
+  const ids = Array.from({ length: 1100 }, (_, i) => `filler-${String(i).padStart(4, '0')}`);
+  for (const id of ids) {
+    const record = { ...JSON.parse(value), id };
+    await kv.put(`t/acme/u/${id}`, JSON.stringify(record), { metadata });
+  }
+  const res = await mf.dispatchFetch('http://localhost/t/acme/api/v1/admin/users?limit=1000&page=2', {
+    headers: { authorization: `Bearer ${ROOT()}` },
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-total-count'), '1103', 'every key of both KV pages was listed');
+  const page = await res.json();
+  assert.deepEqual(page.users.map((u) => u.id), ids.slice(997), 'the second page holds the rest, in key order');
+});

@@ -62,7 +62,7 @@ pub async fn queue(batch: JsValue, env: Env, _ctx: JsValue) -> Result<JsValue, J
     for m in messages.iter() {
         let parsed = get(&m, "body")
             .as_string()
-            .and_then(|t| serde_json::from_str::<Delivery>(&t).ok());
+            .and_then(|t| serde_json::from_slice::<Delivery>(t.as_bytes()).ok());
         let Some(d) = parsed else {
             log::error!("a notification queue message is not a delivery; dropped");
             call(&m, "ack", None);

@@ -93,10 +93,19 @@ fn proxy_config(env: &Env) -> String {
     if let Some(text) = var(env, "ORGWARDEN_PROXY") {
         return text;
     }
-    match env.object_var::<serde_json::Value>("ORGWARDEN_PROXY") {
-        Ok(v) => v.to_string(),
-        Err(_) => r#"{"routes": []}"#.to_owned(),
+    object_json(env, "ORGWARDEN_PROXY").unwrap_or_else(|| r#"{"routes": []}"#.to_owned())
+}
+
+/// An object binding (a table in wrangler.toml) as JSON text, by the
+/// runtime's `JSON.stringify`: `Env::object_var` would bring
+/// serde_wasm_bindgen's deserializer into `serde_json::Value` for two
+/// reads at start-up.
+pub(super) fn object_json(env: &Env, name: &str) -> Option<String> {
+    let value = js_sys::Reflect::get(env, &wasm_bindgen::JsValue::from_str(name)).ok()?;
+    if !value.is_object() {
+        return None;
     }
+    js_sys::JSON::stringify(&value).ok()?.as_string()
 }
 
 fn throttle(env: &Env) -> Throttle {

@@ -1,8 +1,16 @@
-//! [`Store`] on Workers KV. Metadata travels as a JSON string value.
+//! [`Store`] on Workers KV, called through its JavaScript binding. Metadata
+//! travels as a JSON string value.
+//!
+//! The binding's four methods are called directly rather than through the
+//! `worker` crate's KV builders: those convert options and listings with
+//! serde_wasm_bindgen, whose code was about 20 KB of the module for five
+//! calls (docs/performance.md).
 
 use std::cell::OnceCell;
 
-use worker::kv::KvStore;
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use worker::Env;
 
 use crate::store::{ListPage, Listed, Store, StoreError, LIST_LIMIT};
@@ -12,7 +20,7 @@ use crate::store::{ListPage, Listed, Store, StoreError, LIST_LIMIT};
 /// touches it.
 pub struct Kv<'e> {
     env: &'e Env,
-    store: OnceCell<KvStore>,
+    ns: OnceCell<Object>,
 }
 
 impl<'e> Kv<'e> {
@@ -20,21 +28,53 @@ impl<'e> Kv<'e> {
     pub fn new(env: &'e Env) -> Self {
         Kv {
             env,
-            store: OnceCell::new(),
+            ns: OnceCell::new(),
         }
     }
 
-    fn kv(&self) -> Result<&KvStore, StoreError> {
-        if let Some(k) = self.store.get() {
-            return Ok(k);
+    fn ns(&self) -> Result<&Object, StoreError> {
+        if let Some(ns) = self.ns.get() {
+            return Ok(ns);
         }
-        let k = self.env.kv("ORGWARDEN").map_err(err)?;
-        Ok(self.store.get_or_init(|| k))
+        let ns = Reflect::get(self.env, &JsValue::from_str("ORGWARDEN")).map_err(err)?;
+        if !ns.is_object() {
+            return Err(StoreError("the ORGWARDEN KV binding is missing".into()));
+        }
+        Ok(self.ns.get_or_init(|| ns.unchecked_into()))
+    }
+
+    /// `ORGWARDEN.<method>(...args)`, awaited.
+    async fn call(&self, method: &str, args: &Array) -> Result<JsValue, StoreError> {
+        let ns = self.ns()?;
+        let f: Function = get(ns, method)?
+            .dyn_into()
+            .map_err(|_| StoreError(format!("KV has no {method}()")))?;
+        let promise: Promise = f
+            .apply(ns, args)
+            .map_err(err)?
+            .dyn_into()
+            .map_err(|_| StoreError(format!("KV {method}() returned no promise")))?;
+        JsFuture::from(promise).await.map_err(err)
     }
 }
 
-fn err(e: impl core::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
+/// A JavaScript exception as a store error: its message, never the value.
+fn err(e: JsValue) -> StoreError {
+    let message = match e.dyn_ref::<js_sys::Error>() {
+        Some(e) => String::from(e.message()),
+        None => e.as_string().unwrap_or_else(|| "a KV call failed".into()),
+    };
+    StoreError(message)
+}
+
+fn get(o: &JsValue, name: &str) -> Result<JsValue, StoreError> {
+    Reflect::get(o, &JsValue::from_str(name)).map_err(err)
+}
+
+fn set(o: &Object, name: &str, value: &JsValue) -> Result<(), StoreError> {
+    Reflect::set(o, &JsValue::from_str(name), value)
+        .map(|_| ())
+        .map_err(err)
 }
 
 impl Kv<'_> {
@@ -45,20 +85,24 @@ impl Kv<'_> {
         metadata: Option<&str>,
         ttl_secs: Option<u64>,
     ) -> Result<(), StoreError> {
-        let mut put = self.kv()?.put(key, value).map_err(err)?;
+        let options = Object::new();
         if let Some(ttl) = ttl_secs {
-            put = put.expiration_ttl(ttl);
+            set(&options, "expirationTtl", &JsValue::from_f64(ttl as f64))?;
         }
         if let Some(m) = metadata {
-            put = put.metadata(m).map_err(err)?;
+            set(&options, "metadata", &JsValue::from_str(m))?;
         }
-        put.execute().await.map_err(err)
+        let args = Array::of3(&key.into(), &value.into(), &options);
+        self.call("put", &args).await.map(|_| ())
     }
 }
 
 impl Store for Kv<'_> {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.kv()?.get(key).text().await.map_err(err)
+        Ok(self
+            .call("get", &Array::of1(&key.into()))
+            .await?
+            .as_string())
     }
 
     async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError> {
@@ -78,7 +122,9 @@ impl Store for Kv<'_> {
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.kv()?.delete(key).await.map_err(err)
+        self.call("delete", &Array::of1(&key.into()))
+            .await
+            .map(|_| ())
     }
 
     async fn list(
@@ -87,29 +133,39 @@ impl Store for Kv<'_> {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<ListPage, StoreError> {
-        let mut list = self
-            .kv()?
-            .list()
-            .prefix(prefix.to_owned())
-            .limit(limit.clamp(1, LIST_LIMIT) as u64);
+        let options = Object::new();
+        set(&options, "prefix", &prefix.into())?;
+        set(
+            &options,
+            "limit",
+            &JsValue::from_f64(limit.clamp(1, LIST_LIMIT) as f64),
+        )?;
         if let Some(c) = cursor {
-            list = list.cursor(c.to_owned());
+            set(&options, "cursor", &c.into())?;
         }
-        let page = list.execute().await.map_err(err)?;
-        Ok(ListPage {
-            keys: page
-                .keys
-                .into_iter()
-                .map(|k| Listed {
-                    key: k.name,
-                    metadata: k.metadata.and_then(|m| m.as_str().map(str::to_owned)),
-                    expiration: k.expiration,
+        let page = self.call("list", &Array::of1(&options)).await?;
+        let keys: Array = get(&page, "keys")?
+            .dyn_into()
+            .map_err(|_| StoreError("a KV listing without keys".into()))?;
+        let keys = keys
+            .iter()
+            .map(|k| {
+                Ok(Listed {
+                    key: get(&k, "name")?
+                        .as_string()
+                        .ok_or_else(|| StoreError("a KV listing key without a name".into()))?,
+                    metadata: get(&k, "metadata")?.as_string(),
+                    expiration: get(&k, "expiration")?.as_f64().map(|e| e as u64),
                 })
-                .collect(),
-            cursor: if page.list_complete {
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let complete = get(&page, "list_complete")?.as_bool().unwrap_or(true);
+        Ok(ListPage {
+            keys,
+            cursor: if complete {
                 None
             } else {
-                page.cursor
+                get(&page, "cursor")?.as_string()
             },
         })
     }

@@ -32,6 +32,7 @@ use worker::{event, Env, Result};
 
 use crate::core::problem::{Problem, CONTENT_TYPE};
 use crate::http::{self, Deployment, Local, Method, Request};
+use crate::store::AnyStore;
 
 #[event(start)]
 fn start() {
@@ -224,7 +225,9 @@ async fn own(
         client_ip: headers.get("cf-connecting-ip")?,
         body,
     };
-    let store = kv::Kv::new(env);
+    let kv = kv::Kv::new(env);
+    // One compiled copy of the admin code for KV and the tenant's SQLite.
+    let store: &dyn AnyStore = &kv;
     let draw = Draw(iso.password_iterations);
     let metrics = || match &iso.gate {
         Ok(g) => serde_json::json!({ "isolate": iso.id, "proxy": g.metrics() }),
@@ -247,14 +250,14 @@ async fn own(
         };
         let writer = if iso.kv_only_writes {
             writer::EdgeWriter::KvOnly(Local {
-                store: &store,
+                store,
                 auth: &iso.auth,
                 now_ms,
             })
         } else {
             writer::EdgeWriter::Object(writer::ObjectWriter::new(env))
         };
-        let answer = http::handle(&store, &writer, &d, &req).await;
+        let answer = http::handle(store, &writer, &d, &req).await;
         // A token that would be born revoked (a revocation this very second):
         // wait for the next second once and issue it then.
         let retry = answer

@@ -72,11 +72,8 @@ impl NotifyConfig {
             }
         });
         // A JSON string, or a table in wrangler.toml.
-        let overrides = var(env, "NOTIFY_TEMPLATES").or_else(|| {
-            env.object_var::<serde_json::Value>("NOTIFY_TEMPLATES")
-                .ok()
-                .map(|v| v.to_string())
-        });
+        let overrides = var(env, "NOTIFY_TEMPLATES")
+            .or_else(|| super::isolate::object_json(env, "NOTIFY_TEMPLATES"));
         let templates = match overrides {
             None => Ok(Templates::default()),
             Some(json) => Templates::from_json(&json).map_err(|e| {

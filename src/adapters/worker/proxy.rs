@@ -12,6 +12,7 @@ use crate::core::problem::Problem;
 use crate::model::facts::{Fact, FactError, FactSource, Need};
 use crate::proxy::{headers, Decision, Forward, Gate, Outcome, Pending, ProxyRequest};
 use crate::store::facts::StoreFacts;
+use crate::store::AnyStore;
 
 /// The facts of the worker: the store's from KV, external issuers' keys over
 /// Fetch (a failed fetch is no keys, never an error: the gate keeps the
@@ -25,7 +26,7 @@ impl FactSource for WorkerFacts<'_> {
         match need {
             Need::Jwks(url) => Ok(Fact::Jwks(jwks(url).await)),
             Need::Signature(check) => super::ed25519::verify(check).await.map(Fact::Signature),
-            _ => StoreFacts::new(&self.kv).fetch(need).await,
+            _ => StoreFacts::<dyn AnyStore>::new(&self.kv).fetch(need).await,
         }
     }
 }

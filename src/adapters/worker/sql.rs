@@ -160,7 +160,12 @@ impl SqlStore {
             .and_then(|c| c.to_array())
             .map_err(err)?;
         rows.into_iter()
-            .map(|r| Ok((r.seq as i64, serde_json::from_str(&r.write).map_err(err)?)))
+            .map(|r| {
+                Ok((
+                    r.seq as i64,
+                    serde_json::from_slice(r.write.as_bytes()).map_err(err)?,
+                ))
+            })
             .collect()
     }
 
@@ -196,7 +201,12 @@ impl SqlStore {
             .and_then(|c| c.to_array())
             .map_err(err)?;
         rows.into_iter()
-            .map(|r| Ok((r.seq as i64, serde_json::from_str(&r.notice).map_err(err)?)))
+            .map(|r| {
+                Ok((
+                    r.seq as i64,
+                    serde_json::from_slice(r.notice.as_bytes()).map_err(err)?,
+                ))
+            })
             .collect()
     }
 

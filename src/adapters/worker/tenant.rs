@@ -28,7 +28,7 @@ use super::sql::SqlStore;
 use crate::admin::AdminError;
 use crate::http::{self, WriteRequest};
 use crate::store::plan::{apply, copy_of, runs, Write};
-use crate::store::{keys, StoreError};
+use crate::store::{keys, AnyStore, StoreError};
 use futures_util::future::join_all;
 
 /// Writes read from the queue at a time, and the most sent to KV at once.
@@ -81,9 +81,12 @@ impl DurableObject for TenantWriter {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let w: WriteRequest = match req.json().await {
-            Ok(w) => w,
-            Err(_) => return answer(Err(AdminError::invalid("not a write request"))),
+        // Bytes and serde_json, as every other JSON read in the module
+        // (`Request::json` would bring serde_wasm_bindgen's deserializer of
+        // every command).
+        let w: WriteRequest = match req.bytes().await.map(|b| serde_json::from_slice(&b)) {
+            Ok(Ok(w)) => w,
+            _ => return answer(Err(AdminError::invalid("not a write request"))),
         };
         let store = self.store()?;
         if let Err(e) = self.take_over(&store, w.tenant.as_str()).await {
@@ -100,7 +103,7 @@ impl DurableObject for TenantWriter {
             }
         };
         // Plan and commit: no await that yields between them.
-        let planned = http::write(&store, &iso.auth, iso.now_ms(), w).await;
+        let planned = http::write::<dyn AnyStore>(&store, &iso.auth, iso.now_ms(), w).await;
         let (done, plan) = match planned {
             Ok(p) => p,
             Err(e) => return answer(Err(e)),
@@ -163,7 +166,7 @@ impl TenantWriter {
             let prefix = keys::tenant_prefix(
                 &crate::core::ids::TenantId::new(tenant).map_err(|e| StoreError(e.to_string()))?,
             );
-            let copy = copy_of(
+            let copy = copy_of::<dyn AnyStore>(
                 &Kv::new(&self.env),
                 &prefix,
                 self.now_ms().div_euclid(1000).unsigned_abs(),
@@ -236,7 +239,7 @@ impl TenantWriter {
             self.injected.set(self.injected.get() - 1);
             return false;
         }
-        apply(kv, write).await.is_ok()
+        apply::<dyn AnyStore>(kv, write).await.is_ok()
     }
 
     /// Hands committed notifications to the queue, oldest first; one that

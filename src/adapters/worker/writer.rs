@@ -5,10 +5,10 @@
 
 use worker::{Env, Method, Request, RequestInit};
 
-use super::kv::Kv;
 use crate::admin::command::Done;
 use crate::admin::AdminError;
 use crate::http::{Local, WriteRequest, Writer};
+use crate::store::AnyStore;
 
 /// The object's answer on the wire.
 pub type Answer = Result<Done, AdminError>;
@@ -50,7 +50,8 @@ impl Writer for ObjectWriter<'_> {
         init.with_method(Method::Post).with_body(Some(body.into()));
         let req = Request::new_with_init("https://tenant/write", &init).map_err(unavailable)?;
         let mut resp = stub.fetch_with_request(req).await.map_err(unavailable)?;
-        resp.json::<Answer>().await.map_err(unavailable)?
+        let answer = resp.bytes().await.map_err(unavailable)?;
+        serde_json::from_slice::<Answer>(&answer).map_err(unavailable)?
     }
 }
 
@@ -61,7 +62,7 @@ pub enum EdgeWriter<'a> {
     /// The tenant's object (the default).
     Object(ObjectWriter<'a>),
     /// Straight to KV (`kv-only`, the benchmarks' baseline).
-    KvOnly(Local<'a, Kv<'a>>),
+    KvOnly(Local<'a, dyn AnyStore + 'a>),
 }
 
 impl Writer for EdgeWriter<'_> {
