@@ -201,12 +201,13 @@ pub fn json<T: DeserializeOwned>(req: &Request) -> Result<T, AdminError> {
     }
     let invalid = |e: serde_json::Error| AdminError::invalid(format!("request body: {e}"));
     // Straight into `T` (one deserializer per type, shared with every other
-    // JSON read in the module; no `Value` in between). JSON allows only
+    // JSON text read in the module; no `Value` in between). JSON allows only
     // whitespace before the value, so its first other byte says whether it
-    // is an object; what is not is refused, with serde's reason when it is
-    // no JSON at all.
+    // is an object; what is not is refused, with serde's reason when its
+    // syntax is no JSON (what is well-formed but no object, whatever its
+    // strings hold, reads "a JSON object is expected").
     let first = req.body.iter().find(|b| !b" \t\r\n".contains(b));
-    if first != Some(&b'{') {
+    if !first.is_some_and(|b| b"{".contains(b)) {
         serde_json::from_slice::<serde::de::IgnoredAny>(&req.body).map_err(invalid)?;
         return Err(AdminError::invalid(
             "request body: a JSON object is expected",
@@ -310,7 +311,10 @@ mod tests {
         let detail = |body: &str| raw(body).unwrap_err().message;
         assert_eq!(detail("[1]"), "request body: a JSON object is expected");
         assert!(detail("{\"id\": ").starts_with("request body: EOF"));
-        assert!(detail("nope").starts_with("request body: expected"), "no JSON: serde's reason");
+        assert!(
+            detail("nope").starts_with("request body: expected"),
+            "no JSON: serde's reason"
+        );
         assert!(detail("{\"id\": \"x\", \"name\": \"X\"} x").contains("trailing"));
         assert!(detail(r#"{"id": "x", "id": "y", "name": "X"}"#).contains("duplicate field `id`"));
         assert!(detail(r#"{"id": "x", "name": "X", "z": 1}"#).contains("unknown field `z`"));

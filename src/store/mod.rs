@@ -55,6 +55,8 @@ impl std::error::Error for StoreError {}
 /// A key-value store with Workers KV's semantics.
 ///
 /// The futures need not be `Send`: Workers run one request per isolate thread.
+/// A method added here is forwarded by [`AnyStore`] too (a default method
+/// left out there would run its default for every store behind `dyn`).
 #[allow(
     async_fn_in_trait,
     reason = "single-threaded adapters; no Send bound wanted"
@@ -113,8 +115,8 @@ pub type StoreFuture<'a, T> =
 /// generic over their store. A host with two stores — the worker's KV and
 /// its tenant object's SQLite share one module — would carry two compiled
 /// copies of all of them; handed `&dyn AnyStore` instead, every store runs
-/// the one copy. The price is a boxed future per store call, next to a
-/// store round trip.
+/// the one copy. The price is an allocation per store call (a boxed
+/// future), small beside the call itself.
 pub trait AnyStore {
     /// [`Store::get`].
     fn get_any<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<String>>;
@@ -144,7 +146,9 @@ pub trait AnyStore {
     ) -> StoreFuture<'a, ListPage>;
 }
 
-impl<S: Store + ?Sized> AnyStore for S {
+// Sized stores only: `dyn AnyStore` is a `Store` through its vtable (below),
+// and must not also be one through this impl.
+impl<S: Store> AnyStore for S {
     fn get_any<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<String>> {
         Box::pin(self.get(key))
     }
@@ -204,5 +208,100 @@ impl Store for dyn AnyStore + '_ {
         limit: usize,
     ) -> Result<ListPage, StoreError> {
         self.list_any(prefix, cursor, limit).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    /// Records every call with its arguments; listings come in pages of one.
+    #[derive(Default)]
+    struct Recording(RefCell<Vec<String>>);
+
+    impl Store for Recording {
+        async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+            self.0.borrow_mut().push(format!("get {key}"));
+            Ok(Some(format!("value of {key}")))
+        }
+        async fn put(
+            &self,
+            key: &str,
+            value: &str,
+            metadata: Option<&str>,
+        ) -> Result<(), StoreError> {
+            self.0
+                .borrow_mut()
+                .push(format!("put {key} {value} {metadata:?}"));
+            Ok(())
+        }
+        async fn put_expiring(
+            &self,
+            key: &str,
+            value: &str,
+            metadata: Option<&str>,
+            ttl_secs: u64,
+        ) -> Result<(), StoreError> {
+            self.0.borrow_mut().push(format!(
+                "put_expiring {key} {value} {metadata:?} {ttl_secs}"
+            ));
+            Ok(())
+        }
+        async fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.0.borrow_mut().push(format!("delete {key}"));
+            Err(StoreError("refused".into()))
+        }
+        async fn list(
+            &self,
+            prefix: &str,
+            cursor: Option<&str>,
+            limit: usize,
+        ) -> Result<ListPage, StoreError> {
+            self.0
+                .borrow_mut()
+                .push(format!("list {prefix} {cursor:?} {limit}"));
+            let (key, cursor) = match cursor {
+                None => ("p/a", Some("c1".to_owned())),
+                Some(_) => ("p/b", None),
+            };
+            Ok(ListPage {
+                keys: vec![Listed {
+                    key: key.into(),
+                    metadata: Some("m".into()),
+                    expiration: Some(60),
+                }],
+                cursor,
+            })
+        }
+    }
+
+    #[test]
+    fn a_store_behind_dyn_gets_every_call_with_its_arguments() {
+        let inner = Recording::default();
+        let store: &dyn AnyStore = &inner;
+        memory::block_on(async {
+            assert_eq!(store.get("k").await.unwrap().as_deref(), Some("value of k"));
+            store.put("k", "v", Some("m")).await.unwrap();
+            store.put_expiring("k", "v", None, 90).await.unwrap();
+            assert_eq!(store.delete("k").await, Err(StoreError("refused".into())));
+            let all = store.list_all("p/").await.unwrap();
+            assert_eq!(
+                all.iter().map(|l| l.key.as_str()).collect::<Vec<_>>(),
+                ["p/a", "p/b"]
+            );
+            assert_eq!(all[0].expiration, Some(60));
+        });
+        assert_eq!(
+            *inner.0.borrow(),
+            [
+                "get k",
+                "put k v Some(\"m\")",
+                "put_expiring k v None 90",
+                "delete k",
+                "list p/ None 1000",
+                "list p/ Some(\"c1\") 1000",
+            ]
+        );
     }
 }
