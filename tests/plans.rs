@@ -619,32 +619,3 @@ fn a_plan_writes_nothing_until_committed() {
         (calls.puts, calls.deletes)
     );
 }
-
-/// Commands cross to the tenant's Durable Object as JSON: every one of
-/// them, in a write request with either authority, comes back unchanged.
-#[test]
-fn every_write_request_survives_the_trip_to_the_tenants_writer() {
-    use orgwarden::auth::Secret;
-    use orgwarden::http::{Authority, WriteRequest};
-    for (who, c) in commands() {
-        let authority = if who.is_empty() {
-            Authority::Operator
-        } else if who == "anon" {
-            Authority::Anonymous
-        } else {
-            Authority::Credential {
-                authorization: Some(Secret::new("Bearer x.y.z")),
-                api_key: None,
-            }
-        };
-        let w = WriteRequest {
-            tenant: t(),
-            authority,
-            command: cmd(c.clone()),
-        };
-        let text = serde_json::to_string(&w).unwrap();
-        let back: WriteRequest =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{c}: {e}: {text}"));
-        assert_eq!(back, w, "{c}");
-    }
-}

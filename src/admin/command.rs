@@ -1,6 +1,8 @@
 //! Operations as data (STYLE habit 13): every admin write is a
 //! [`Command`] and every read a [`Query`], values that can be logged without
-//! secrets, sent to the tenant's single writer, and replayed in tests.
+//! secrets and replayed in tests. Between the worker and the tenant's single
+//! writer a write travels as the request it was taken apart from
+//! ([`crate::http::wire`]), so both sides make the same command with one parser.
 //!
 //! [`plan`] reads the store and authorizes, and returns the outcome and the
 //! ordered writes ([`Plan`]) that make it so; nothing is written while
@@ -33,10 +35,9 @@ use crate::notify::record::Channel;
 use crate::store::plan::{commit, Plan};
 use crate::store::Store;
 
-/// An admin write. Externally tagged on the wire (`{"create_org": {"body":
-/// …}}`, between the worker and the tenant's object): an internally tagged
-/// enum is read through serde's buffered `Content`, a second deserializer
-/// of every variant's fields in the module.
+/// An admin write. Its JSON form (externally tagged: `{"create_org":
+/// {"body": …}}`) is for tests and tools; the worker and the tenant's object
+/// exchange the request instead, and neither links this enum's serde code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs, reason = "each variant is the operation of its name")]

@@ -6,6 +6,7 @@
 use super::extract::{self, Query as Params};
 use super::message::{Request, Response};
 use super::table::{Op, Params as PathParams};
+use crate::admin::accept::Registration;
 use crate::admin::api_keys::{CreateKey, NewKey, Owner, UpdateKey};
 use crate::admin::command::{Command, Done, Query};
 use crate::admin::entities::{Collaborator, CreateEntity, EntityKind, UpdateEntity, Who};
@@ -15,6 +16,7 @@ use crate::admin::orgs::{CreateOrg, OrgFilter, UpdateOrg};
 use crate::admin::registration::{Registration as OrgRegistration, Rejection};
 use crate::admin::roles_api::{NewRole, RoleBody};
 use crate::admin::settings::SettingsPatch;
+use crate::admin::tenants::CreateTenant;
 use crate::admin::users::{CreateUser, UpdateUser, UserFilter};
 use crate::admin::AdminError;
 use crate::auth::Secret;
@@ -141,6 +143,70 @@ pub async fn parse(
         }
         _ => Ok(AdminCall::Write(organization_command(op, p, req)?, None)),
     }
+}
+
+/// Takes an admin write apart: the command, the tenant it is for, and the
+/// new API key to show once. The edge runs it with the platform's draws to
+/// refuse bad input before anything travels; the tenant's writer runs it
+/// again on the request the edge forwarded, the draws replayed
+/// ([`super::wire`]), and gets the same command.
+pub async fn write_command(
+    op: Op,
+    p: &PathParams,
+    req: &Request,
+    draw: &dyn Draw,
+) -> Result<(TenantId, Command, Option<Secret>), AdminError> {
+    match op {
+        Op::CreateTenant => {
+            let mut body = extract::json::<CreateTenant>(req)?;
+            let tenant = crate::admin::tenants::check_new(&body)?;
+            let password_hash = hash(body.admin.password.expose(), draw).await?;
+            body.admin.password = Secret::new("");
+            let command = Command::CreateTenant {
+                body,
+                password_hash,
+            };
+            Ok((tenant, command, None))
+        }
+        Op::AcceptInvitation => {
+            let tenant = tenant(p)?;
+            Ok((tenant, accept(p, req, draw).await?, None))
+        }
+        _ => {
+            let tenant = tenant(p)?;
+            match parse(op, p, req, draw).await? {
+                AdminCall::Write(command, shown) => Ok((tenant, command, shown)),
+                AdminCall::Read(..) => Err(AdminError::invalid("not a write")),
+            }
+        }
+    }
+}
+
+/// `POST /t/{tenant}/api/v1/invitations/{token}/accept`: signed in, the
+/// body is empty (or `{}`); otherwise it registers the new user, whose
+/// password is checked and hashed here.
+async fn accept(p: &PathParams, req: &Request, draw: &dyn Draw) -> Result<Command, AdminError> {
+    let token = Secret::new(p.get("token"));
+    if req.authorization.is_some() || req.api_key.is_some() {
+        extract::optional_json::<extract::Empty>(req)?;
+        return Ok(Command::AcceptInvitation {
+            token,
+            register: None,
+            password_hash: None,
+        });
+    }
+    let mut body = extract::json::<Registration>(req)?;
+    let password = body.password.take().ok_or_else(|| {
+        AdminError::invalid("`password` is required to register (or sign in and accept)")
+    })?;
+    password::check_policy(password.expose())
+        .map_err(|_| AdminError::invalid("`password` has 8 to 1024 characters"))?;
+    let hash = hash(password.expose(), draw).await?;
+    Ok(Command::AcceptInvitation {
+        token,
+        register: Some(body),
+        password_hash: Some(hash),
+    })
 }
 
 fn invitation_id(p: &PathParams) -> Result<String, AdminError> {

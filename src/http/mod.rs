@@ -9,6 +9,8 @@
 //! - [`admin`]: admin operations taken apart into commands and queries;
 //! - [`oauth`]: the token endpoint and discovery;
 //! - [`serve`]: the whole surface, and where writes go;
+//! - [`wire`]: a write as it travels to the tenant's writer, and the
+//!   edge's draws recorded and replayed;
 //! - [`message`]: plain requests and responses;
 //! - [`console`]: which file of the console a path is, and its headers.
 
@@ -26,6 +28,7 @@ pub mod openapi;
 pub mod schema;
 pub mod serve;
 pub mod table;
+pub mod wire;
 
 pub use message::{Method, Request, Response, BODY_MAX};
-pub use serve::{handle, write, Authority, Deployment, Local, WriteRequest, Writer};
+pub use serve::{handle, write, Authority, Call, Deployment, Local, WriteRequest, Writer};

@@ -9,13 +9,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::admin::{self, AdminCall, Draw};
-use super::extract;
 use super::message::{Method, Request, Response};
 use super::oauth;
 use super::table::{resolve, Op, Params, Resolved};
-use crate::admin::accept::Registration;
+use super::wire::{AdminRequest, Recorder, Replay};
 use crate::admin::command::{self, Command, Done};
-use crate::admin::tenants::CreateTenant;
 use crate::admin::{AdminError, Ctx};
 use crate::auth::{self, extract as credential, Authenticator, Secret};
 use crate::core::ids::TenantId;
@@ -23,6 +21,7 @@ use crate::core::password::secrets_equal;
 use crate::core::problem::Problem;
 use crate::core::token::keys::SigningKeys;
 use crate::core::token::KeySet;
+use crate::notify::record::Channel;
 use crate::store::facts::StoreFacts;
 use crate::store::plan::{commit, Plan};
 use crate::store::Store;
@@ -89,7 +88,59 @@ pub struct WriteRequest {
     /// Who asks.
     pub authority: Authority,
     /// What to do.
-    pub command: Command,
+    pub call: Call,
+}
+
+/// What a write does, as it travels (externally tagged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Call {
+    /// An admin request as the edge read it, with what the edge drew
+    /// ([`super::wire`]): the writer takes it apart again.
+    Request(AdminRequest),
+    /// The queue's dead letter for one channel of a notification (the
+    /// platform's own write).
+    MarkUndelivered {
+        /// The notification's ID.
+        notification: String,
+        /// The channel that gave up.
+        channel: Channel,
+    },
+}
+
+impl WriteRequest {
+    /// The command, taken apart from the request as the edge did, with the
+    /// edge's draws replayed.
+    pub async fn command(&self) -> Result<Command, AdminError> {
+        let r = match &self.call {
+            Call::MarkUndelivered {
+                notification,
+                channel,
+            } => {
+                return Ok(Command::MarkUndelivered {
+                    notification: notification.clone(),
+                    channel: *channel,
+                })
+            }
+            Call::Request(r) => r,
+        };
+        let req = match &self.authority {
+            Authority::Credential {
+                authorization,
+                api_key,
+            } => r.to_request(authorization.as_ref(), api_key.as_ref()),
+            _ => r.to_request(None, None),
+        };
+        let Resolved::Found(op, params) = resolve(&r.method, &r.path) else {
+            return Err(AdminError::invalid("not a write"));
+        };
+        let (tenant, command, _) =
+            admin::write_command(op, &params, &req, &Replay::new(&r.drawn)).await?;
+        if tenant != self.tenant {
+            return Err(AdminError::invalid("the write is for another tenant"));
+        }
+        Ok(command)
+    }
 }
 
 /// Where writes go.
@@ -111,7 +162,8 @@ pub async fn write<S: Store + ?Sized>(
     now_ms: i64,
     w: WriteRequest,
 ) -> Result<(Done, Plan), AdminError> {
-    let caller = match (&w.authority, &w.command) {
+    let command = w.command().await?;
+    let caller = match (&w.authority, &command) {
         (Authority::Operator, Command::CreateTenant { .. })
         | (Authority::Internal, Command::MarkUndelivered { .. })
         | (
@@ -159,7 +211,7 @@ pub async fn write<S: Store + ?Sized>(
         now_ms,
         caller: caller.as_ref().unwrap_or(&operator),
     };
-    command::plan(&ctx, w.command).await
+    command::plan(&ctx, command).await
 }
 
 /// A writer on the store the reads use: plans and commits in order.
@@ -254,7 +306,8 @@ async fn admin_call<S: Store + ?Sized, W: Writer>(
     let tenant = admin::tenant(params)?;
     let presented = credential(req.authorization.as_deref(), req.api_key.as_deref())
         .map_err(auth::Denial::credential)?;
-    match admin::parse(op, params, req, d.draw).await? {
+    let recorder = Recorder::new(d.draw);
+    match admin::parse(op, params, req, &recorder).await? {
         AdminCall::Read(query, mask) => {
             let facts = StoreFacts::new(store);
             let caller = auth::authenticate(d.auth, presented, &tenant, d.now_ms, &facts).await?;
@@ -267,19 +320,33 @@ async fn admin_call<S: Store + ?Sized, W: Writer>(
             let done = command::query(&ctx, query).await?;
             Ok(admin::render(done, mask.as_deref(), None))
         }
-        AdminCall::Write(command, shown) => {
-            let w = WriteRequest {
-                tenant,
-                authority: Authority::Credential {
-                    authorization: req.authorization.clone().map(Secret::new),
-                    api_key: req.api_key.clone().map(Secret::new),
-                },
-                command,
+        AdminCall::Write(_, shown) => {
+            let authority = Authority::Credential {
+                authorization: req.authorization.clone().map(Secret::new),
+                api_key: req.api_key.clone().map(Secret::new),
             };
-            let done = writer.write(w).await?;
+            let done = send(writer, tenant, authority, req, recorder).await?;
             Ok(admin::render(done, None, shown.as_ref()))
         }
     }
+}
+
+/// Sends a write the edge took apart (refusing bad input before anything
+/// travels) to the tenant's writer: the request and what the edge drew for
+/// it ([`super::wire`]).
+async fn send<W: Writer>(
+    writer: &W,
+    tenant: TenantId,
+    authority: Authority,
+    req: &Request,
+    recorder: Recorder<'_>,
+) -> Result<Done, AdminError> {
+    let w = WriteRequest {
+        tenant,
+        authority,
+        call: Call::Request(AdminRequest::of(req, recorder)),
+    };
+    writer.write(w).await
 }
 
 /// The request's `Authorization: Bearer` value (the scheme in any case), if any.
@@ -313,20 +380,11 @@ async fn create_tenant<W: Writer>(writer: &W, d: &Deployment<'_>, req: &Request)
     if let Err(r) = operator(d, req) {
         return r;
     }
+    let recorder = Recorder::new(d.draw);
     let result = async {
-        let mut body = extract::json::<CreateTenant>(req)?;
-        let tenant = crate::admin::tenants::check_new(&body)?;
-        let password_hash = admin::hash(body.admin.password.expose(), d.draw).await?;
-        body.admin.password = Secret::new("");
-        let w = WriteRequest {
-            tenant,
-            authority: Authority::Operator,
-            command: Command::CreateTenant {
-                body,
-                password_hash,
-            },
-        };
-        writer.write(w).await
+        let (tenant, ..) =
+            admin::write_command(Op::CreateTenant, &Params::default(), req, &recorder).await?;
+        send(writer, tenant, Authority::Operator, req, recorder).await
     }
     .await;
     match result {
@@ -336,44 +394,26 @@ async fn create_tenant<W: Writer>(writer: &W, d: &Deployment<'_>, req: &Request)
 }
 
 /// `POST /t/{tenant}/api/v1/invitations/{token}/accept`: signed in, the
-/// body is empty (or `{}`); otherwise it registers the new user, whose
-/// password is checked and hashed here.
+/// caller's credential is the authority; otherwise the invitation's token is,
+/// and the body registers the new user ([`admin::write_command`]).
 async fn accept_invitation<W: Writer>(
     writer: &W,
     d: &Deployment<'_>,
     params: &Params,
     req: &Request,
 ) -> Result<Response, AdminError> {
-    let tenant = admin::tenant(params)?;
-    let token = Secret::new(params.get("token"));
-    let signed_in = req.authorization.is_some() || req.api_key.is_some();
-    let (authority, register, password_hash) = if signed_in {
-        extract::optional_json::<extract::Empty>(req)?;
-        let authority = Authority::Credential {
+    let authority = if req.authorization.is_some() || req.api_key.is_some() {
+        Authority::Credential {
             authorization: req.authorization.clone().map(Secret::new),
             api_key: req.api_key.clone().map(Secret::new),
-        };
-        (authority, None, None)
+        }
     } else {
-        let mut body = extract::json::<Registration>(req)?;
-        let password = body.password.take().ok_or_else(|| {
-            AdminError::invalid("`password` is required to register (or sign in and accept)")
-        })?;
-        crate::core::password::check_policy(password.expose())
-            .map_err(|_| AdminError::invalid("`password` has 8 to 1024 characters"))?;
-        let hash = admin::hash(password.expose(), d.draw).await?;
-        (Authority::Anonymous, Some(body), Some(hash))
+        Authority::Anonymous
     };
-    let w = WriteRequest {
-        tenant,
-        authority,
-        command: Command::AcceptInvitation {
-            token,
-            register,
-            password_hash,
-        },
-    };
-    Ok(admin::render(writer.write(w).await?, None, None))
+    let recorder = Recorder::new(d.draw);
+    let (tenant, ..) = admin::write_command(Op::AcceptInvitation, params, req, &recorder).await?;
+    let done = send(writer, tenant, authority, req, recorder).await?;
+    Ok(admin::render(done, None, None))
 }
 
 /// `GET /api/v1/metrics`: this isolate's counters, for the operator.

@@ -18,8 +18,7 @@ use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
 use super::isolate;
 use super::notify::{NotifyConfig, EMAIL};
 use super::writer::ObjectWriter;
-use crate::admin::command::Command;
-use crate::http::{Authority, WriteRequest, Writer};
+use crate::http::{Authority, Call, WriteRequest, Writer};
 use crate::notify::message::{link, Delivery};
 use crate::notify::record::Channel;
 use crate::notify::webhook;
@@ -183,7 +182,7 @@ async fn mark_undelivered(env: &Env, d: &Delivery) -> Result<(), String> {
     let w = WriteRequest {
         tenant: d.notice.tenant.clone(),
         authority: Authority::Internal,
-        command: Command::MarkUndelivered {
+        call: Call::MarkUndelivered {
             notification: d.notice.notification.id.clone(),
             channel: d.channel,
         },

@@ -2,8 +2,10 @@
 //! every admin write (CONTRACT section 6, "Writes are strongly
 //! consistent").
 //!
-//! A write arrives as a [`WriteRequest`] (a command, its caller's credential
-//! or the operator's authority). The object authenticates and plans it
+//! A write arrives as a [`WriteRequest`] (the admin request as the edge read
+//! it with what the edge drew for it, its caller's credential or the
+//! operator's authority). The object takes the request apart with the
+//! edge's parser, the draws replayed, then authenticates and plans it
 //! against its own SQLite storage, the tenant's source of truth — IDs,
 //! memberships, the last-owner rule are read there, consistently — and
 //! commits the plan in one transaction together with its mirror rows. Then
@@ -82,8 +84,7 @@ impl DurableObject for TenantWriter {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         // Bytes and serde_json, as every other JSON read in the module
-        // (`Request::json` would bring serde_wasm_bindgen's deserializer of
-        // every command).
+        // (`Request::json` would bring serde_wasm_bindgen's deserializer).
         let w: WriteRequest = match req.bytes().await.map(|b| serde_json::from_slice(&b)) {
             Ok(Ok(w)) => w,
             _ => return answer(Err(AdminError::invalid("not a write request"))),
