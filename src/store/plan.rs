@@ -43,9 +43,15 @@ pub enum Effect {
     Revokes,
 }
 
-/// One write.
+/// One write. Stored (the tenant object's mirror queue) internally tagged:
+/// `{"op": "put", "key": …, "value": …}`, `{"op": "delete", "key": …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "op",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    try_from = "StoredWrite"
+)]
 pub enum Write {
     /// Put `value` (and `metadata`) at `key`; with `ttl_secs`, the key
     /// disappears by itself after that long.
@@ -73,6 +79,55 @@ pub enum Write {
 
 fn is_ordered(e: &Effect) -> bool {
     *e == Effect::Ordered
+}
+
+/// A stored [`Write`] read flat, in one pass: serde reads an internally
+/// tagged enum through a buffered copy of every field, a second
+/// deserializer (9 KB of the worker's module). Same form, same refusals.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredWrite {
+    op: Op,
+    key: String,
+    value: Option<String>,
+    #[serde(default)]
+    metadata: Option<String>,
+    #[serde(default)]
+    ttl_secs: Option<u64>,
+    #[serde(default)]
+    effect: Option<Effect>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Op {
+    Put,
+    Delete,
+}
+
+impl TryFrom<StoredWrite> for Write {
+    type Error = &'static str;
+
+    fn try_from(w: StoredWrite) -> Result<Write, Self::Error> {
+        match w.op {
+            Op::Put => Ok(Write::Put {
+                key: w.key,
+                value: w.value.ok_or("missing field `value`")?,
+                metadata: w.metadata,
+                ttl_secs: w.ttl_secs,
+                effect: w.effect.unwrap_or_default(),
+            }),
+            Op::Delete
+                if w.value.is_none()
+                    && w.metadata.is_none()
+                    && w.ttl_secs.is_none()
+                    && w.effect.is_none() =>
+            {
+                Ok(Write::Delete { key: w.key })
+            }
+            Op::Delete => Err("a delete has only `op` and `key`"),
+        }
+    }
 }
 
 impl Write {
@@ -350,6 +405,44 @@ pub async fn copy_of<S: Store + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_writes_read_back_and_malformed_ones_are_refused() {
+        let writes = [
+            Write::Put {
+                key: "k".into(),
+                value: "v".into(),
+                metadata: Some("m".into()),
+                ttl_secs: Some(60),
+                effect: Effect::Revokes,
+            },
+            Write::Put {
+                key: "k".into(),
+                value: "{}".into(),
+                metadata: None,
+                ttl_secs: None,
+                effect: Effect::Ordered,
+            },
+            Write::Delete { key: "k".into() },
+        ];
+        for w in writes {
+            let text = serde_json::to_string(&w).unwrap();
+            assert_eq!(serde_json::from_str::<Write>(&text).unwrap(), w, "{text}");
+        }
+        let read = |s: &str| serde_json::from_str::<Write>(s).map(|_| ());
+        assert!(read(r#"{"op":"put","key":"k","value":"v","metadata":null}"#).is_ok());
+        for bad in [
+            r#"{"op":"put","key":"k"}"#,
+            r#"{"op":"delete","key":"k","value":"v"}"#,
+            r#"{"op":"delete","key":"k","effect":"narrows"}"#,
+            r#"{"op":"move","key":"k"}"#,
+            r#"{"op":"put","key":"k","value":"v","extra":1}"#,
+            r#"{"key":"k","value":"v"}"#,
+            r#"{"op":"put","value":"v"}"#,
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn runs_group_one_effect_on_distinct_keys_and_keep_ordered_writes_alone() {

@@ -2,7 +2,7 @@
 //! `wrangler.toml`, `run_worker_first`): [`crate::http::console`] decides
 //! which file a path is, this fetches it and adds the console's headers.
 
-use worker::{Env, Headers, Result};
+use worker::{web_sys, Env, Headers, Request, Result};
 
 use super::problem_response;
 use crate::core::problem::Problem;
@@ -50,9 +50,10 @@ pub async fn serve(c: Console, method: &str, env: &Env) -> Result<worker::Respon
             "this deployment has no console assets (scripts/build-console.sh, [assets] in wrangler.toml)",
         ));
     };
-    let got = assets
-        .fetch(format!("https://assets.invalid{file}"), None)
-        .await?;
+    // A request made by web_sys: the worker crate's `fetch(url, None)` still
+    // links its whole `RequestInit` conversion (10 KB of the module).
+    let req = web_sys::Request::new_with_str(&format!("https://assets.invalid{file}"))?;
+    let got = assets.fetch_request(Request::from(req)).await?;
     if got.status_code() != 200 {
         return problem_response(&Problem::new(404, "not_found", "no such console file"));
     }

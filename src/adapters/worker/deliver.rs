@@ -13,7 +13,7 @@
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::{Env, Fetch, Request};
 
 use super::isolate;
 use super::notify::{NotifyConfig, EMAIL};
@@ -148,18 +148,20 @@ async fn deliver(
             let body = webhook::body(n, token_link.as_ref());
             let ts = now_ms.div_euclid(1000);
             let id = &n.notification.id;
-            let headers = Headers::new();
-            let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
+            let js = |e: wasm_bindgen::JsValue| format!("{e:?}");
+            let headers = web_sys::Headers::new().map_err(js)?;
+            let set = |k: &str, v: &str| headers.set(k, v).map_err(js);
             set("content-type", "application/json")?;
             set("webhook-id", id)?;
             set("webhook-timestamp", &ts.to_string())?;
             set("webhook-signature", &secret.sign(id, ts, &body))?;
-            let mut init = RequestInit::new();
-            init.with_method(Method::Post)
-                .with_headers(headers)
-                .with_body(Some(body.into()));
-            let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-            let resp = Fetch::Request(req)
+            // web_sys's init directly, as the tenant writer's call does.
+            let init = web_sys::RequestInit::new();
+            init.set_method("POST");
+            init.set_headers(&headers);
+            init.set_body(&body.into());
+            let req = web_sys::Request::new_with_str_and_init(url, &init).map_err(js)?;
+            let resp = Fetch::Request(Request::from(req))
                 .send()
                 .await
                 .map_err(|e| e.to_string())?;
