@@ -134,8 +134,18 @@ impl WriteRequest {
         let Resolved::Found(op, params) = resolve(&r.method, &r.path) else {
             return Err(AdminError::invalid("not a write"));
         };
-        let (tenant, command, _) =
-            admin::write_command(op, &params, &req, &Replay::new(&r.drawn)).await?;
+        let mismatch = || {
+            AdminError::new(
+                500,
+                "replay_mismatch",
+                "the writer could not take the write apart as the edge did; nothing was changed",
+            )
+        };
+        let replay = Replay::new(&r.drawn).ok_or_else(mismatch)?;
+        let (tenant, command, _) = admin::write_command(op, &params, &req, &replay).await?;
+        if !replay.finished() {
+            return Err(mismatch());
+        }
         if tenant != self.tenant {
             return Err(AdminError::invalid("the write is for another tenant"));
         }

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::admin::Draw;
 use super::message::{Method, Request};
+use super::table::{resolve, Resolved};
 use crate::auth::Secret;
 use crate::core::password::Kdf;
 
@@ -47,15 +48,19 @@ pub struct AdminRequest {
     pub drawn: Drawn,
 }
 
+/// The operation, not the path: an invitation's token is a path segment.
 impl core::fmt::Debug for AdminRequest {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let op = match resolve(&self.method, &self.path) {
+            Resolved::Found(op, _) => Some(op),
+            _ => None,
+        };
         f.debug_struct("AdminRequest")
             .field("method", &self.method)
-            .field("path", &self.path)
-            .field("query", &self.query)
+            .field("op", &op)
             .field("body", &format_args!("{} bytes", self.body.expose().len()))
             .field("drawn", &self.drawn)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -169,27 +174,40 @@ impl Draw for Recorder<'_> {
 
 /// Hands out what the edge drew, in order. A draw it has no answer for, or
 /// one of another length, fails as the platform's would: the write is
-/// refused and nothing changes.
-#[derive(Debug)]
+/// refused and nothing changes. Its `Debug` shows counts only.
 pub struct Replay {
     random: RefCell<VecDeque<Vec<u8>>>,
     derived: RefCell<VecDeque<Vec<u8>>>,
     iterations: u32,
 }
 
-fn decode(s: &Secret) -> Vec<u8> {
-    // Undecodable text is an empty draw, which no request asks for.
-    Base64UrlUnpadded::decode_vec(s.expose()).unwrap_or_default()
+impl core::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Replay")
+            .field("random", &self.random.borrow().len())
+            .field("derived", &self.derived.borrow().len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn decode(s: &Secret) -> Option<Vec<u8>> {
+    Base64UrlUnpadded::decode_vec(s.expose()).ok()
 }
 
 impl Replay {
-    /// Replays `drawn`.
-    pub fn new(drawn: &Drawn) -> Self {
-        Replay {
-            random: RefCell::new(drawn.random.iter().map(decode).collect()),
-            derived: RefCell::new(drawn.derived.iter().map(decode).collect()),
+    /// Replays `drawn`; `None` when a draw is not base64url.
+    pub fn new(drawn: &Drawn) -> Option<Self> {
+        Some(Replay {
+            random: RefCell::new(drawn.random.iter().map(decode).collect::<Option<_>>()?),
+            derived: RefCell::new(drawn.derived.iter().map(decode).collect::<Option<_>>()?),
             iterations: drawn.iterations,
-        }
+        })
+    }
+
+    /// Whether every draw was taken: the writer's parse drew what the
+    /// edge's did, no less.
+    pub fn finished(&self) -> bool {
+        self.random.borrow().is_empty() && self.derived.borrow().is_empty()
     }
 }
 
@@ -503,5 +521,171 @@ mod tests {
             text.contains("random: 1") && text.contains("derived: 1"),
             "{text}"
         );
+    }
+    /// Plans `w` on an empty store; the error's code, or "planned".
+    fn outcome(w: WriteRequest) -> String {
+        use crate::core::token::keys::SigningKeys;
+        let keys = SigningKeys::from_entries(vec![SigningKeys::generate(&[7; 32], None)]).unwrap();
+        let auth = crate::auth::Authenticator::new(
+            "https://api.example",
+            keys.verification_keys(),
+            &[],
+            10,
+        );
+        let store = crate::store::memory::MemoryStore::new();
+        match block_on(crate::http::serve::write(
+            &store,
+            &auth,
+            1_800_000_000_000,
+            w,
+        )) {
+            Ok(_) => "planned".into(),
+            Err(e) => e.code.into_owned(),
+        }
+    }
+
+    fn with(w: &WriteRequest, authority: Authority) -> WriteRequest {
+        WriteRequest {
+            authority,
+            ..w.clone()
+        }
+    }
+
+    #[test]
+    fn each_write_runs_only_with_its_kind_of_authority() {
+        let credential = Authority::Credential {
+            authorization: Some(Secret::new("Bearer x.y.z")),
+            api_key: None,
+        };
+        let nobody = Authority::Credential {
+            authorization: None,
+            api_key: None,
+        };
+        let edge = |method, path, signed_in, body: serde_json::Value| {
+            at_the_edge(&request(method, path, signed_in, &body), path).2
+        };
+        let tenant = edge(
+            "POST",
+            "/api/v1/tenants",
+            false,
+            json!({"id": "newco", "name": "New", "admin": {"id": "boss", "email": "b@n.example", "password": PASSWORD}}),
+        );
+        let accept = "/t/acme/api/v1/invitations/OWI.AAAAAAAAAAAAAAAA.secret/accept";
+        let register = edge(
+            "POST",
+            accept,
+            false,
+            json!({"id": "newbie", "password": PASSWORD}),
+        );
+        let joining = edge("POST", accept, true, json!({}));
+        let org = edge(
+            "POST",
+            "/t/acme/api/v1/admin/organizations",
+            true,
+            json!({"id": "dave-team", "name": "D"}),
+        );
+        let undelivered = WriteRequest {
+            tenant: TenantId::new("acme").unwrap(),
+            authority: Authority::Internal,
+            call: Call::MarkUndelivered {
+                notification: "n1".into(),
+                channel: crate::notify::record::Channel::Email,
+            },
+        };
+        let refused = "insufficient_rights";
+        // Each write with its own authority gets past the check (to planning,
+        // authentication, or the missing invitation).
+        for w in [&tenant, &register, &joining, &org, &undelivered] {
+            assert_ne!(outcome(w.clone()), refused, "{w:?}");
+        }
+        // Every other authority is refused before anything is read.
+        for a in [
+            credential.clone(),
+            Authority::Anonymous,
+            Authority::Internal,
+        ] {
+            assert_eq!(outcome(with(&tenant, a)), refused);
+        }
+        for a in [Authority::Operator, Authority::Internal, nobody] {
+            assert_eq!(outcome(with(&register, a)), refused);
+        }
+        for a in [
+            Authority::Operator,
+            Authority::Internal,
+            Authority::Anonymous,
+        ] {
+            assert_eq!(outcome(with(&org, a)), refused);
+        }
+        for a in [Authority::Operator, credential, Authority::Anonymous] {
+            assert_eq!(outcome(with(&undelivered, a)), refused);
+        }
+        // A signed-in acceptance sent without its credential is taken apart
+        // as a registration, and its body registers nobody.
+        assert_eq!(
+            outcome(with(&joining, Authority::Anonymous)),
+            "invalid_request"
+        );
+    }
+
+    #[test]
+    fn an_api_key_accepts_as_a_signed_in_caller() {
+        let path = "/t/acme/api/v1/invitations/OWI.AAAAAAAAAAAAAAAA.secret/accept";
+        let mut req = request("POST", path, false, &json!({}));
+        req.api_key = Some("OWK.KEYID.secret".into());
+        let (command, _, mut w) = at_the_edge(&req, path);
+        w.authority = Authority::Credential {
+            authorization: None,
+            api_key: req.api_key.clone().map(Secret::new),
+        };
+        assert!(matches!(
+            command,
+            Command::AcceptInvitation { register: None, .. }
+        ));
+        assert_eq!(block_on(w.command()).unwrap(), command);
+    }
+
+    #[test]
+    fn draws_left_over_or_unreadable_refuse_the_write() {
+        let path = "/t/acme/api/v1/admin/organizations";
+        let (_, _, w) = at_the_edge(
+            &request("POST", path, true, &json!({"id": "d", "name": "D"})),
+            path,
+        );
+        let Call::Request(r) = &w.call else { panic!() };
+        for extra in ["AAAA", "not base64!"] {
+            let mut r = r.clone();
+            r.drawn.random.push(Secret::new(extra));
+            let w = WriteRequest {
+                call: Call::Request(r),
+                ..w.clone()
+            };
+            let e = block_on(w.command()).unwrap_err();
+            assert_eq!((e.status, &*e.code), (500, "replay_mismatch"), "{extra}");
+        }
+    }
+
+    #[test]
+    fn an_invitation_token_in_the_path_stays_out_of_debug() {
+        let path = "/t/acme/api/v1/invitations/OWI.AAAAAAAAAAAAAAAA.sekrit/accept";
+        let (_, _, w) = at_the_edge(
+            &request(
+                "POST",
+                path,
+                false,
+                &json!({"id": "n", "password": PASSWORD}),
+            ),
+            path,
+        );
+        let text = format!("{w:?}");
+        assert!(
+            !text.contains("sekrit") && text.contains("AcceptInvitation"),
+            "{text}"
+        );
+        let Call::Request(r) = &w.call else { panic!() };
+        let replay = Replay::new(&r.drawn).unwrap();
+        let text = format!("{replay:?}");
+        for s in r.drawn.random.iter().chain(&r.drawn.derived) {
+            assert!(!text.contains(s.expose()), "{text}");
+        }
     }
 }

@@ -83,41 +83,39 @@ fn is_ordered(e: &Effect) -> bool {
 
 /// A stored [`Write`] read flat, in one pass: serde reads an internally
 /// tagged enum through a buffered copy of every field, a second
-/// deserializer (9 KB of the worker's module). Same form, same refusals.
+/// deserializer (9 KB of the worker's module). The same maps are read and
+/// refused as by the tagged derive: `null` only where a put's field is an
+/// `Option`, a delete with anything but `op` and `key` refused. (A JSON
+/// array, which the tagged derive also read and nothing writes, is not.)
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StoredWrite {
-    op: Op,
+    op: String,
     key: String,
+    #[serde(default, deserialize_with = "crate::model::present::present")]
     value: Option<String>,
-    #[serde(default)]
-    metadata: Option<String>,
-    #[serde(default)]
-    ttl_secs: Option<u64>,
-    #[serde(default)]
+    /// Absent, `null`, or a value.
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    metadata: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::model::present::present")]
+    ttl_secs: Option<Option<u64>>,
+    #[serde(default, deserialize_with = "crate::model::present::present")]
     effect: Option<Effect>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Op {
-    Put,
-    Delete,
 }
 
 impl TryFrom<StoredWrite> for Write {
     type Error = &'static str;
 
     fn try_from(w: StoredWrite) -> Result<Write, Self::Error> {
-        match w.op {
-            Op::Put => Ok(Write::Put {
+        match w.op.as_str() {
+            "put" => Ok(Write::Put {
                 key: w.key,
                 value: w.value.ok_or("missing field `value`")?,
-                metadata: w.metadata,
-                ttl_secs: w.ttl_secs,
+                metadata: w.metadata.flatten(),
+                ttl_secs: w.ttl_secs.flatten(),
                 effect: w.effect.unwrap_or_default(),
             }),
-            Op::Delete
+            "delete"
                 if w.value.is_none()
                     && w.metadata.is_none()
                     && w.ttl_secs.is_none()
@@ -125,7 +123,8 @@ impl TryFrom<StoredWrite> for Write {
             {
                 Ok(Write::Delete { key: w.key })
             }
-            Op::Delete => Err("a delete has only `op` and `key`"),
+            "delete" => Err("a delete has only `op` and `key`"),
+            _ => Err("unknown variant: `op` is `put` or `delete`"),
         }
     }
 }
@@ -431,7 +430,15 @@ mod tests {
         }
         let read = |s: &str| serde_json::from_str::<Write>(s).map(|_| ());
         assert!(read(r#"{"op":"put","key":"k","value":"v","metadata":null}"#).is_ok());
+        assert!(read(r#"{"op":"put","key":"k","value":"v","ttl_secs":null}"#).is_ok());
         for bad in [
+            r#"{"op":"put","key":"k","value":null}"#,
+            r#"{"op":"put","key":"k","value":"v","effect":null}"#,
+            r#"{"op":"delete","key":"k","value":null}"#,
+            r#"{"op":"delete","key":"k","metadata":null}"#,
+            r#"{"op":"delete","key":"k","ttl_secs":null}"#,
+            r#"{"op":"delete","key":"k","effect":null}"#,
+            r#"{"op":{"put":null},"key":"k","value":"v"}"#,
             r#"{"op":"put","key":"k"}"#,
             r#"{"op":"delete","key":"k","value":"v"}"#,
             r#"{"op":"delete","key":"k","effect":"narrows"}"#,

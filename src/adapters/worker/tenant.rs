@@ -87,7 +87,16 @@ impl DurableObject for TenantWriter {
         // (`Request::json` would bring serde_wasm_bindgen's deserializer).
         let w: WriteRequest = match req.bytes().await.map(|b| serde_json::from_slice(&b)) {
             Ok(Ok(w)) => w,
-            _ => return answer(Err(AdminError::invalid("not a write request"))),
+            // Only the worker reaches the object; a message it cannot read
+            // comes from another version of it (a deployment rolling out):
+            // the write was not made and is safe to retry.
+            _ => {
+                return answer(Err(AdminError::new(
+                    503,
+                    "store_unavailable",
+                    "the tenant's writer could not read the write; nothing was changed and it is safe to retry",
+                )))
+            }
         };
         let store = self.store()?;
         if let Err(e) = self.take_over(&store, w.tenant.as_str()).await {
