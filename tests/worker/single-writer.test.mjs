@@ -183,3 +183,44 @@ test("listings read past KV's 1,000-key page (the store follows KV's cursor), wi
   const page = await res.json();
   assert.deepEqual(page.users.map((u) => u.id), ids.slice(997), 'the second page holds the rest, in key order');
 });
+
+test('the object refuses a message it cannot read (503), forged authority (403) and draws that do not fit the request (500), writing nothing', async () => {
+  const mf = await start();
+  const ns = await mf.getDurableObjectNamespace('TENANTS');
+  const stub = ns.get(ns.idFromName('acme'));
+  const send = async (message) => {
+    const res = await stub.fetch('https://tenant/write', { method: 'POST', body: typeof message === 'string' ? message : JSON.stringify(message) });
+    return (await res.json()).Err;
+  };
+  const request = (drawn = { random: [], derived: [], iterations: 10000 }) => ({
+    request: {
+      method: 'POST',
+      path: '/t/acme/api/v1/admin/organizations',
+      query: '',
+      content_type: 'application/json',
+      body: JSON.stringify({ id: 'forged', name: 'Forged' }),
+      drawn,
+    },
+  });
+  const credential = { credential: { authorization: `Bearer ${ROOT()}`, api_key: null } };
+  // Not JSON, and the form of another version of the worker (a command).
+  for (const message of ['not json', { tenant: 'acme', authority: credential, command: { create_org: { body: { id: 'forged', name: 'Forged' } } } }]) {
+    const e = await send(message);
+    assert.deepEqual([e?.status, e?.code], [503, 'store_unavailable'], JSON.stringify(message));
+  }
+  // Internal or operator authority for a caller's write: refused before any read.
+  for (const authority of ['internal', 'operator', 'anonymous']) {
+    const e = await send({ tenant: 'acme', authority, call: request() });
+    assert.deepEqual([e?.status, e?.code], [403, 'insufficient_rights'], authority);
+  }
+  // A draw the request does not take: the writer did not take it apart as the edge did.
+  const e = await send({ tenant: 'acme', authority: credential, call: request({ random: ['AAAA'], derived: [], iterations: 10000 }) });
+  assert.deepEqual([e?.status, e?.code], [500, 'replay_mismatch']);
+  // The path names another tenant than the object's message.
+  const other = await send({ tenant: 'other', authority: credential, call: request() });
+  assert.equal(other?.status, 400);
+  assert.deepEqual(await kvDump(mf), {}, 'nothing was written');
+  // The same request, well formed, is planned and committed.
+  const ok = await stub.fetch('https://tenant/write', { method: 'POST', body: JSON.stringify({ tenant: 'acme', authority: credential, call: request() }) });
+  assert.equal((await ok.json()).Ok?.status, 201);
+});
