@@ -163,9 +163,11 @@ pub trait Writer {
     async fn write(&self, w: WriteRequest) -> Result<Done, AdminError>;
 }
 
-/// Plans `w` against `store`: authenticates its authority with facts read
-/// fresh from the same store, then plans the command. What the tenant's
-/// single writer runs; nothing is written.
+/// Plans `w` against `store`: takes its request apart as the edge did (the
+/// edge's draws replayed, [`WriteRequest::command`]), checks that the
+/// authority is the command's kind, authenticates it with facts read fresh
+/// from the same store, then plans the command. What the tenant's single
+/// writer runs; nothing is written.
 pub async fn write<S: Store + ?Sized>(
     store: &S,
     auth: &Authenticator,
