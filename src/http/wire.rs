@@ -6,9 +6,10 @@
 //! the platform's PBKDF2. What travels is the request as the edge read it and
 //! what it drew ([`Drawn`]); the writer takes the request apart again with
 //! the same parser, the draws replayed ([`Replay`]), and gets the same
-//! [`Command`](crate::admin::command::Command). So the command needs no wire form of its own: its
-//! deserializer was the largest function in the worker's module (docs/
-//! performance.md), and one parser for both sides cannot drift.
+//! [`Command`](crate::admin::command::Command). So the command needs no
+//! wire form of its own: its deserializer was the largest function in the
+//! worker's module (docs/performance.md), and one parser for both sides
+//! cannot drift.
 //!
 //! What the edge sends the writer includes the request body as read (a
 //! password too, for the operations that set one) and the random bytes a new
