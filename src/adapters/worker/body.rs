@@ -1,6 +1,7 @@
 //! Request bodies, read chunk by chunk: nothing past [`BODY_MAX`] is kept,
 //! so a chunked upload without `Content-Length` never costs the isolate more
-//! than the limit (an isolate has 128 MB in all).
+//! than the limit (an isolate has 128 MB in all); and the bodies the worker
+//! sends itself ([`post`]).
 
 use futures_util::StreamExt;
 use worker::Result;
@@ -53,4 +54,21 @@ pub async fn read(
         return Ok(Err(too_large()));
     }
     Ok(Ok(body))
+}
+
+/// A POST of `body` to `url` (with `headers`), built with web_sys: the
+/// worker crate's `RequestInit` converts every option it has (10 KB of the
+/// module). For the tenant's object and the notification webhook.
+pub(super) fn post(
+    url: &str,
+    body: String,
+    headers: Option<&web_sys::Headers>,
+) -> std::result::Result<worker::Request, wasm_bindgen::JsValue> {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    if let Some(h) = headers {
+        init.set_headers(h);
+    }
+    init.set_body(&body.into());
+    web_sys::Request::new_with_str_and_init(url, &init).map(worker::Request::from)
 }

@@ -13,7 +13,7 @@
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use worker::{Env, Fetch, Request};
+use worker::{Env, Fetch};
 
 use super::isolate;
 use super::notify::{NotifyConfig, EMAIL};
@@ -155,13 +155,8 @@ async fn deliver(
             set("webhook-id", id)?;
             set("webhook-timestamp", &ts.to_string())?;
             set("webhook-signature", &secret.sign(id, ts, &body))?;
-            // web_sys's init directly, as the tenant writer's call does.
-            let init = web_sys::RequestInit::new();
-            init.set_method("POST");
-            init.set_headers(&headers);
-            init.set_body(&body.into());
-            let req = web_sys::Request::new_with_str_and_init(url, &init).map_err(js)?;
-            let resp = Fetch::Request(Request::from(req))
+            let req = super::body::post(url, body, Some(&headers)).map_err(js)?;
+            let resp = Fetch::Request(req)
                 .send()
                 .await
                 .map_err(|e| e.to_string())?;

@@ -3,7 +3,7 @@
 //! tenant's name. The object answers the operation's result as JSON: a
 //! [`Done`] or the [`AdminError`] it refused with.
 
-use worker::{Env, Request};
+use worker::Env;
 
 use crate::admin::command::Done;
 use crate::admin::AdminError;
@@ -46,17 +46,9 @@ impl Writer for ObjectWriter<'_> {
             .and_then(|id| id.get_stub())
             .map_err(unavailable)?;
         let body = serde_json::to_string(&w).map_err(unavailable)?;
-        // web_sys's init directly: the worker crate's `RequestInit` converts
-        // every option it has (10 KB of the module for two call sites).
-        let init = web_sys::RequestInit::new();
-        init.set_method("POST");
-        init.set_body(&body.into());
-        let req = web_sys::Request::new_with_str_and_init("https://tenant/write", &init)
+        let req = super::body::post("https://tenant/write", body, None)
             .map_err(|e| unavailable(format_args!("{e:?}")))?;
-        let mut resp = stub
-            .fetch_with_request(Request::from(req))
-            .await
-            .map_err(unavailable)?;
+        let mut resp = stub.fetch_with_request(req).await.map_err(unavailable)?;
         let answer = resp.bytes().await.map_err(unavailable)?;
         serde_json::from_slice::<Answer>(&answer).map_err(unavailable)?
     }
