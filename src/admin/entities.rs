@@ -492,7 +492,7 @@ pub async fn list<S: Store + ?Sized>(
                 ids.push(keys::last_component(&l.key).to_owned());
             }
         }
-        ids.sort();
+        crate::core::order::sort(&mut ids);
         ids.dedup();
     }
     let page = paging.apply(ids);

@@ -35,10 +35,14 @@ pub struct Tell<'a> {
 
 /// Facts by name.
 pub fn data(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
+    // `extend`, not `collect`: no sort compiled for these pairs (crate::core::order).
+    let mut data = BTreeMap::new();
+    data.extend(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    data
 }
 
 fn key<S: ?Sized>(ctx: &Ctx<'_, S>, id: &str) -> String {
@@ -120,7 +124,7 @@ pub async fn mark_undelivered<S: Store + ?Sized>(
     };
     if !n.undelivered.contains(&channel) {
         n.undelivered.push(channel);
-        n.undelivered.sort();
+        crate::core::order::sort(&mut n.undelivered);
         plan.put_expiring(
             k,
             serde_json::to_string(&n).unwrap_or_default(),

@@ -208,10 +208,13 @@ impl Templates {
         kind: Kind,
         vars: &BTreeMap<String, String>,
     ) -> Result<Rendered, TemplateError> {
-        let mut map: BTreeMap<String, Value> = VARIABLES
-            .iter()
-            .map(|n| ((*n).to_owned(), Value::String(String::new())))
-            .collect();
+        // `extend`, not `collect`: no sort compiled for these pairs (crate::core::order).
+        let mut map = BTreeMap::new();
+        map.extend(
+            VARIABLES
+                .iter()
+                .map(|n| ((*n).to_owned(), Value::String(String::new()))),
+        );
         for (k, v) in vars {
             map.insert(k.clone(), Value::String(v.clone()));
         }

@@ -415,7 +415,7 @@ impl Gate {
             Ok(outcome) => Step::Done(self.finish(outcome, p.trace.clone())),
             Err(Blocked::Denied(d)) => Step::Done(self.finish(Outcome::Deny(d), p.trace.clone())),
             Err(Blocked::Need(mut needs)) => {
-                needs.sort();
+                crate::core::order::sort(&mut needs);
                 needs.dedup();
                 Step::Need(needs)
             }

@@ -10,6 +10,8 @@
 //! | API key | the key record; its organization's record, or its user's principal |
 //! | principal | the user record, its reverse index listing, per organization the record and the membership (and a custom role) |
 
+use std::collections::BTreeMap;
+
 use super::{keys, Store, StoreError};
 use crate::core::ids::{OrgId, TenantId, UserId};
 use crate::core::rights::RightSet;
@@ -159,7 +161,7 @@ pub async fn memberships<S: Store + ?Sized>(
         let rights = membership_rights(store, tenant, &m).await?;
         out.push((m, rights));
     }
-    out.sort_by(|(a, _), (b, _)| {
+    crate::core::order::sort_by(&mut out, |(a, _), (b, _)| {
         (&a.created_at, &a.organization).cmp(&(&b.created_at, &b.organization))
     });
     Ok(out)
@@ -175,14 +177,18 @@ pub async fn principal<S: Store + ?Sized>(
     let Some(u) = record.filter(User::is_active) else {
         return Ok(PrincipalFact::default());
     };
+    // `extend`, not `collect`: no sort compiled for these pairs (crate::core::order).
+    let mut organizations = BTreeMap::new();
+    organizations.extend(
+        memberships(store, tenant, user)
+            .await?
+            .into_iter()
+            .map(|(m, r)| (m.organization, r)),
+    );
     Ok(PrincipalFact {
         active: true,
         admin: u.admin,
-        organizations: memberships(store, tenant, user)
-            .await?
-            .into_iter()
-            .map(|(m, r)| (m.organization, r))
-            .collect(),
+        organizations,
     })
 }
 

@@ -46,7 +46,9 @@ pub fn sign_within(
     let smallest = sign(keys, claims)?;
     let overhead = smallest.len().saturating_sub(payload_len(claims)?);
     let fits = |claims: &mut AccessClaims, k: usize| -> Result<bool, TokenError> {
-        claims.orgs = memberships.iter().take(k).cloned().collect();
+        // `extend`, not `collect`: no sort compiled for these pairs (crate::core::order).
+        claims.orgs.clear();
+        claims.orgs.extend(memberships.iter().take(k).cloned());
         claims.orgs_incomplete = k < memberships.len();
         Ok(overhead + payload_len(claims)? <= budget)
     };
