@@ -108,7 +108,7 @@ impl World {
         let metrics = || json!({});
         let d = Deployment {
             base_url: BASE,
-            signing: &self.keys,
+            signer: &self.keys,
             public: &self.public,
             auth: &self.auth,
             operator_key: Some(OPERATOR),

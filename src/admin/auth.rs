@@ -9,8 +9,9 @@ use serde::Serialize;
 use super::{read, tenants, AdminError};
 use crate::core::ids::{OrgId, TenantId, UserId};
 use crate::core::password;
-use crate::core::token::keys::SigningKeys;
-use crate::core::token::{sign, sign_within, AccessClaims, Audience, OrgClaim, TOKEN_BUDGET_BYTES};
+use crate::core::token::{
+    fit_within, sign_with, AccessClaims, Audience, OrgClaim, TokenSigner, TOKEN_BUDGET_BYTES,
+};
 use crate::model::records::{User, UserState};
 use crate::store::{keys, Store};
 
@@ -73,8 +74,8 @@ impl From<AdminError> for OAuthError {
 pub struct Issuer<'a> {
     /// `PUBLIC_BASE_URL`.
     pub base_url: &'a str,
-    /// The deployment's signing keys.
-    pub keys: &'a SigningKeys,
+    /// The deployment's active signing key.
+    pub signer: &'a dyn TokenSigner,
     /// Now, Unix milliseconds.
     pub now_ms: i64,
     /// Token lifetime, seconds.
@@ -156,7 +157,10 @@ pub async fn password_grant<S: Store + ?Sized>(
         adm: user.admin,
         rights: None,
     };
-    let access_token = sign_within(issuer.keys, &mut claims, orgs, TOKEN_BUDGET_BYTES)
+    fit_within(issuer.signer.kid(), &mut claims, orgs, TOKEN_BUDGET_BYTES)
+        .map_err(|e| OAuthError::new("server_error", e.to_string()))?;
+    let access_token = sign_with(issuer.signer, &claims)
+        .await
         .map_err(|e| OAuthError::new("server_error", e.to_string()))?;
     Ok(TokenResponse {
         access_token,
@@ -322,8 +326,9 @@ pub async fn client_credentials_grant<S: Store + ?Sized>(
         adm: false,
         rights: Some(key.rights),
     };
-    let access_token =
-        sign(issuer.keys, &claims).map_err(|e| OAuthError::new("server_error", e.to_string()))?;
+    let access_token = sign_with(issuer.signer, &claims)
+        .await
+        .map_err(|e| OAuthError::new("server_error", e.to_string()))?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

@@ -94,7 +94,7 @@ pub async fn token<S: Store + ?Sized>(
     };
     let issuer = Issuer {
         base_url: d.base_url,
-        keys: d.signing,
+        signer: d.signer,
         now_ms: d.now_ms,
         ttl_secs,
         jti: &jti,

@@ -19,8 +19,8 @@ use crate::auth::{self, extract as credential, Authenticator, Secret};
 use crate::core::ids::TenantId;
 use crate::core::password::secrets_equal;
 use crate::core::problem::Problem;
-use crate::core::token::keys::SigningKeys;
 use crate::core::token::KeySet;
+use crate::core::token::TokenSigner;
 use crate::notify::record::Channel;
 use crate::store::facts::StoreFacts;
 use crate::store::plan::{commit, Plan};
@@ -31,8 +31,8 @@ use crate::store::Store;
 pub struct Deployment<'a> {
     /// `PUBLIC_BASE_URL`, without a trailing slash.
     pub base_url: &'a str,
-    /// The deployment's signing keys (the first signs).
-    pub signing: &'a SigningKeys,
+    /// The deployment's active signing key.
+    pub signer: &'a dyn TokenSigner,
     /// Their public set (the JWKS).
     pub public: &'a KeySet,
     /// Who the deployment trusts.

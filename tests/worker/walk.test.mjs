@@ -4,7 +4,7 @@
 // Then the token endpoint's refusals.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPublicKey, verify as edVerify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign as edSign, verify as edVerify } from 'node:crypto';
 import { startWorker, newPrivateJwk } from './harness.mjs';
 
 const BASE = 'http://127.0.0.1:8787';
@@ -69,6 +69,10 @@ test('the new-user walk: tenant, sign-in, organization, member, member token', a
   const [h, p, s] = rootToken.split('.');
   const key = createPublicKey({ key: keys.find((k) => k.kid === JSON.parse(Buffer.from(h, 'base64url')).kid), format: 'jwk' });
   assert.ok(edVerify(null, Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url')));
+  // Signed by WebCrypto in the worker: Ed25519 is deterministic, so the
+  // signature is the one Node's own signing with SIGNING_KEYS gives.
+  const expected = edSign(null, Buffer.from(`${h}.${p}`), createPrivateKey({ key: jwk, format: 'jwk' }));
+  assert.equal(s, expected.toString('base64url'));
 
   const alice = await fetchJson('POST', '/t/acme/api/v1/admin/users', {
     bearer: rootToken, body: { id: 'alice', email: 'alice@acme.example', password: 'alice-password-1' },

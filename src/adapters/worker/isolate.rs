@@ -17,12 +17,13 @@ use crate::core::token::KeySet;
 use crate::proxy::{Gate, ProxyConfig};
 
 use super::notify::NotifyConfig;
+use super::signer::WebCryptoSigner;
 
 /// The isolate's state.
 #[derive(Debug)]
 pub struct Isolate {
-    /// The deployment's signing keys.
-    pub signing: SigningKeys,
+    /// The deployment's active signing key, signing through WebCrypto.
+    pub signer: WebCryptoSigner,
     /// Their public set.
     pub public: KeySet,
     /// Who the deployment trusts, shared by the admin API and the proxy.
@@ -151,6 +152,12 @@ fn build(env: &Env) -> Result<Isolate, Problem> {
         )
     })?;
     let public = signing.verification_keys();
+    let active = signing.active();
+    let signer = WebCryptoSigner::new(
+        active.kid.clone(),
+        zeroize::Zeroizing::new(active.key().to_bytes()),
+        active.key().verifying_key().to_bytes(),
+    );
     let base_url = var(env, "PUBLIC_BASE_URL")
         .unwrap_or_default()
         .trim_end_matches('/')
@@ -180,7 +187,7 @@ fn build(env: &Env) -> Result<Isolate, Problem> {
         String::new()
     };
     Ok(Isolate {
-        signing,
+        signer,
         public,
         auth,
         gate,

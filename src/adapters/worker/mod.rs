@@ -22,6 +22,7 @@ mod kdf;
 mod kv;
 mod notify;
 mod proxy;
+mod signer;
 mod sql;
 mod tenant;
 mod transaction;
@@ -238,7 +239,7 @@ async fn own(
         let now_ms = iso.now_ms();
         let d = Deployment {
             base_url: &iso.base_url,
-            signing: &iso.signing,
+            signer: &iso.signer,
             public: &iso.public,
             auth: &iso.auth,
             operator_key: iso.operator_key.as_ref().map(|k| k.expose()),

@@ -15,7 +15,7 @@
 use super::claims::{AccessClaims, OrgClaim};
 use super::error::TokenError;
 use super::keys::SigningKeys;
-use super::sign::sign;
+use super::sign::{sign, signing_input, SIGNATURE_CHARS};
 use crate::core::ids::OrgId;
 
 /// Largest token the issuer signs, in bytes.
@@ -31,20 +31,24 @@ fn payload_len(claims: &AccessClaims) -> Result<usize, TokenError> {
         .map_err(|_| TokenError::malformed("claims could not be serialized"))
 }
 
-/// Signs `claims` with as many of `memberships` (in priority order) as fit
-/// within `budget` bytes, setting `orgs_incomplete` when some were left out.
-/// `claims.orgs` is replaced.
-pub fn sign_within(
-    keys: &SigningKeys,
+/// Sets `claims.orgs` to as many of `memberships` (in priority order) as
+/// fit within `budget` bytes once the token is signed by the key `kid`, and
+/// `orgs_incomplete` when some were left out. Nothing is signed: the
+/// signature's length is fixed.
+pub fn fit_within(
+    kid: &str,
     claims: &mut AccessClaims,
     memberships: Vec<(OrgId, OrgClaim)>,
     budget: usize,
-) -> Result<String, TokenError> {
+) -> Result<(), TokenError> {
     claims.orgs.clear();
     claims.orgs_incomplete = !memberships.is_empty();
-    // What the header and the signature add, measured once on the smallest token.
-    let smallest = sign(keys, claims)?;
-    let overhead = smallest.len().saturating_sub(payload_len(claims)?);
+    // What the header, the two dots and the signature add.
+    let smallest = signing_input(kid, claims)?;
+    let overhead = smallest
+        .len()
+        .saturating_sub(payload_len(claims)?)
+        .saturating_add(1 + SIGNATURE_CHARS);
     let fits = |claims: &mut AccessClaims, k: usize| -> Result<bool, TokenError> {
         // `extend`, not `collect`: no sort compiled for these pairs (crate::core::order).
         claims.orgs.clear();
@@ -63,8 +67,19 @@ pub fn sign_within(
         }
     }
     fits(claims, low)?;
+    Ok(())
+}
+
+/// [`fit_within`], then signed by the active key of `keys` in Rust.
+pub fn sign_within(
+    keys: &SigningKeys,
+    claims: &mut AccessClaims,
+    memberships: Vec<(OrgId, OrgClaim)>,
+    budget: usize,
+) -> Result<String, TokenError> {
+    fit_within(&keys.active().kid, claims, memberships, budget)?;
     let token = sign(keys, claims)?;
-    debug_assert!(low == 0 || token.len() <= budget);
+    debug_assert!(claims.orgs.is_empty() || token.len() <= budget);
     Ok(token)
 }
 

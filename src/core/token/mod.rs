@@ -6,8 +6,9 @@
 //! ([`alg::StrictEd25519`]) → [`claims::AccessClaims`] → time, issuer and
 //! audience → [`verify::VerifiedToken`].
 //!
-//! jwt-compact serializes and signs ([`sign::sign`]) and its `Algorithm` trait
-//! carries the strict signature check both ways; parsing on the verify path is
+//! Tokens are built here and signed by a [`sign::TokenSigner`] (ed25519-dalek,
+//! or the platform's WebCrypto in the worker); jwt-compact's `Algorithm` trait
+//! carries the strict signature check; parsing on the verify path is
 //! orgwarden's own (see [`verify::Verifier::verify`] for why).
 
 pub mod alg;
@@ -22,12 +23,12 @@ pub mod sign;
 pub mod signature;
 pub mod verify;
 
-pub use budget::{sign_within, TOKEN_BUDGET_BYTES};
+pub use budget::{fit_within, sign_within, TOKEN_BUDGET_BYTES};
 pub use cache::TokenCache;
 pub use claims::{AccessClaims, Audience, Claims, ExternalClaims, OrgClaim};
 pub use error::{KeyError, TokenError};
 pub use keys::{Jwk, Jwks, KeySet, SigningKeys};
 pub use public_key::PublicKey;
-pub use sign::sign;
+pub use sign::{sign, sign_with, TokenSigner};
 pub use signature::{Equation, SignatureCheck, Verdict};
 pub use verify::{decode_unverified, Checked, VerifiedToken, Verifier, VerifyOptions};
