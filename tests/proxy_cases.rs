@@ -17,8 +17,12 @@ use std::collections::BTreeMap;
 
 use base64ct::Encoding;
 use common::{Mutate, SignWith};
+use std::rc::Rc;
+
+use orgwarden::auth::Authenticator;
 use orgwarden::core::ids::{OrgId, RoleId, TenantId, UserId};
 use orgwarden::core::rights::RightSet;
+use orgwarden::core::token::{KeySet, SignatureCheck, SignatureHost};
 use orgwarden::model::facts::{Fact, FactError, FactSource, Need};
 use orgwarden::model::records::{
     Grant, ListingMeta, Membership, OrgState, Organization, User, UserState,
@@ -366,7 +370,21 @@ impl FactSource for Recording<'_> {
         ) {
             self.seen.borrow_mut().insert(path, json);
         }
-        StoreFacts::new(self.store).fetch(need).await
+        HostFacts(self.store).fetch(need).await
+    }
+}
+
+/// What a host hands a gate: facts from the store, and the signature
+/// checks it computes itself (the worker's WebCrypto; ed25519-dalek here),
+/// which no store does.
+struct HostFacts<'s>(&'s MemoryStore);
+
+impl FactSource for HostFacts<'_> {
+    async fn fetch(&self, need: &Need) -> Result<Fact, FactError> {
+        if let Need::Signature(check) = need {
+            return Ok(Fact::Signature(check.verify_here()));
+        }
+        StoreFacts::new(self.0).fetch(need).await
     }
 }
 
@@ -458,22 +476,21 @@ fn the_gate_gives_the_expected_answers_with_host_signatures() {
 fn expected_answers(host_signatures: bool) {
     let table = load();
     let (store, _) = seed(&table.store);
-    let config = ProxyConfig::from_json(&table.config.to_string()).unwrap();
-    let gate = Gate::with_keys(
-        config,
-        &table.base_url,
-        common::trusted().verification_keys(),
-    );
     let gate = if host_signatures {
-        gate.with_host_signatures()
+        host_gate(&table, &table.config, Box::new(RustHost::default()))
     } else {
-        gate
+        let config = ProxyConfig::from_json(&table.config.to_string()).unwrap();
+        Gate::with_keys(
+            config,
+            &table.base_url,
+            common::trusted().verification_keys(),
+        )
     };
     assert!(table.requests.len() >= 30);
     // Twice: cold, then from the isolate caches; the answers must not change.
     for round in ["cold", "cached"] {
         for case in &table.requests {
-            let decision = decide(&gate, &StoreFacts::new(&store), &table, case);
+            let decision = decide(&gate, &HostFacts(&store), &table, case);
             let at = format!("{} ({round})", case.name);
             let e = &case.expect;
             match decision.outcome {
@@ -1039,4 +1056,149 @@ fn settle_fetches_what_decide_now_asked() {
     assert_eq!(idp.fetches.get(), 1);
     // Now everything is at hand: decided at once.
     assert_eq!(code(&gate.decide_now(&req, NOW_MS + 1).unwrap()), "forward");
+}
+
+/// The worker's trust in native form: keys loaded by their encodings, no
+/// equation here, `host` for the admin path ([`Authenticator::for_host`]).
+fn host_authenticator(
+    table: &Table,
+    config: &ProxyConfig,
+    host: Box<dyn SignatureHost>,
+) -> Authenticator {
+    let public = common::trusted().verification_keys().to_jwks();
+    Authenticator::for_host(
+        &table.base_url,
+        KeySet::from_jwks_encodings(&public).unwrap(),
+        &config.issuers,
+        config.cache_capacity,
+        host,
+    )
+}
+
+/// A gate configured as the worker's ([`host_authenticator`]).
+fn host_gate(table: &Table, config: &Value, host: Box<dyn SignatureHost>) -> Gate {
+    let config = ProxyConfig::from_json_for_host(&config.to_string()).unwrap();
+    let auth = host_authenticator(table, &config, host);
+    Gate::new(config, Rc::new(auth))
+}
+
+/// A platform's Ed25519 stood in by ed25519-dalek, answering `answer` when
+/// set, and counting what it was asked.
+#[derive(Debug, Default)]
+struct RustHost {
+    answer: Option<Option<bool>>,
+    asked: Rc<Cell<u32>>,
+}
+
+impl SignatureHost for RustHost {
+    fn verify<'a>(
+        &'a self,
+        check: &'a SignatureCheck,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Option<bool>> + 'a>> {
+        self.asked.set(self.asked.get() + 1);
+        let answer = self.answer.unwrap_or(Some(check.verify_here()));
+        Box::pin(std::future::ready(answer))
+    }
+}
+
+/// The worker's gate has no equation of its own: when the host cannot
+/// answer, the request is refused as unavailable (503), never decided by a
+/// fallback, and nothing is counted as computed here.
+#[test]
+fn a_host_gate_fails_closed_when_the_host_cannot_verify() {
+    use orgwarden::proxy::{Started, Step};
+    let table = load();
+    let gate = host_gate(&table, &table.config, Box::new(RustHost::default()));
+    let bob = format!("Bearer {}", table.tokens["bob"].token);
+    let req = ProxyRequest {
+        method: "GET",
+        path: "/apps/billing/devices",
+        authorization: Some(&bob),
+        api_key: None,
+    };
+    let Started::Pending(mut p) = gate.start(&req, NOW_MS) else {
+        panic!("decided at once")
+    };
+    let Step::Need(needs) = gate.advance(&mut p, NOW_MS) else {
+        panic!("decided without the signature")
+    };
+    let [need @ Need::Signature(_)] = needs.as_slice() else {
+        panic!("asked {needs:?}")
+    };
+    let failed = Err(FactError("WebCrypto refused".into()));
+    gate.supply(&mut p, need.clone(), failed, NOW_MS);
+    match gate.advance(&mut p, NOW_MS) {
+        Step::Done(d) => assert_eq!(code(&d), "store_unavailable"),
+        Step::Need(n) => panic!("asked {n:?}"),
+    }
+    let metrics = serde_json::to_value(gate.metrics()).unwrap();
+    assert_eq!(metrics["signatures"]["here"], 0, "{metrics}");
+}
+
+/// The admin API's authentication in the worker awaits the host for a token
+/// not in the cache, once; the host's "no" is a bad signature (401), its
+/// silence a 503; a store is never asked to compute.
+#[test]
+fn admin_authentication_awaits_the_host() {
+    use orgwarden::auth::{authenticate, Credential};
+    let table = load();
+    let (store, _) = seed(&table.store);
+    let config = ProxyConfig::from_json_for_host(&table.config.to_string()).unwrap();
+    let tenant = TenantId::new("acme").unwrap();
+    let bob = table.tokens["bob"].token.as_str();
+    let run = |answer: Option<Option<bool>>, times: usize| {
+        let asked = Rc::new(Cell::new(0));
+        let host = RustHost {
+            answer,
+            asked: Rc::clone(&asked),
+        };
+        let auth = host_authenticator(&table, &config, Box::new(host));
+        let facts = StoreFacts::new(&store);
+        let results: Vec<_> = (0..times)
+            .map(|_| {
+                block_on(authenticate(
+                    &auth,
+                    Credential::Token(bob),
+                    &tenant,
+                    NOW_MS,
+                    &facts,
+                ))
+            })
+            .collect();
+        (results, asked.get())
+    };
+    let (ok, asked) = run(None, 2);
+    assert!(ok.iter().all(Result::is_ok), "{ok:?}");
+    assert_eq!(asked, 1, "the second call is answered by the token cache");
+    let (refused, _) = run(Some(Some(false)), 1);
+    assert_eq!(refused[0].as_ref().unwrap_err().code, "token_bad_signature");
+    let (silent, _) = run(Some(None), 1);
+    let e = silent[0].as_ref().unwrap_err();
+    assert_eq!((e.status, e.code), (503, "store_unavailable"));
+    // A store computes no signature.
+    let Some(Need::Signature(check)) = signature_need_of(&table, bob) else {
+        panic!("no signature asked")
+    };
+    let asked = block_on(StoreFacts::new(&store).fetch(&Need::Signature(check)));
+    assert!(asked.is_err());
+}
+
+/// The signature check a host gate asks for `token`.
+fn signature_need_of(table: &Table, token: &str) -> Option<Need> {
+    use orgwarden::proxy::{Started, Step};
+    let gate = host_gate(table, &table.config, Box::new(RustHost::default()));
+    let authorization = format!("Bearer {token}");
+    let req = ProxyRequest {
+        method: "GET",
+        path: "/apps/billing/devices",
+        authorization: Some(&authorization),
+        api_key: None,
+    };
+    let Started::Pending(mut p) = gate.start(&req, NOW_MS) else {
+        return None;
+    };
+    match gate.advance(&mut p, NOW_MS) {
+        Step::Need(needs) => needs.into_iter().find(|n| matches!(n, Need::Signature(_))),
+        Step::Done(_) => None,
+    }
 }

@@ -482,3 +482,32 @@ fn jose_style_interop_jsonwebtoken_accepts_our_tokens() {
     assert_eq!(data.claims["sub"], "alice");
     assert_eq!(data.header.kid.as_deref(), Some("k1"));
 }
+
+/// A host's verifier never computes the equation: asked to, it verifies
+/// nothing; it hands out the check instead, and takes the host's verdict.
+#[test]
+fn a_host_verifier_computes_no_equation() {
+    use orgwarden::core::token::{Checked, Equation, Verdict};
+    let v = verifier();
+    let host = Verifier::for_host(v.keys().clone(), v.options().clone());
+    let token = good_token();
+    assert_eq!(
+        host.verify(&token, NOW).unwrap_err().code(),
+        "token_bad_signature"
+    );
+    let Ok(Checked::NeedsSignature(check)) =
+        host.check_as::<AccessClaims>(&token, NOW, Equation::Host(None))
+    else {
+        panic!("no check handed out")
+    };
+    let verdict = Verdict {
+        valid: check.verify_here(),
+        check,
+    };
+    let Ok(Checked::Verified(t)) =
+        host.check_as::<AccessClaims>(&token, NOW, Equation::Host(Some(&verdict)))
+    else {
+        panic!("the verdict was not taken")
+    };
+    assert_eq!(t.claims, v.verify(&token, NOW).unwrap().claims);
+}

@@ -10,7 +10,8 @@ use super::{read, tenants, AdminError};
 use crate::core::ids::{OrgId, TenantId, UserId};
 use crate::core::password;
 use crate::core::token::{
-    fit_within, sign_with, AccessClaims, Audience, OrgClaim, TokenSigner, TOKEN_BUDGET_BYTES,
+    fit_within, sign_with, AccessClaims, Audience, OrgClaim, TokenError, TokenSigner,
+    TOKEN_BUDGET_BYTES,
 };
 use crate::model::records::{User, UserState};
 use crate::store::{keys, Store};
@@ -35,10 +36,11 @@ pub const TRY_NEXT_SECOND: &str = "temporarily_unavailable";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OAuthError {
-    /// HTTP status: 400, or 401 for `invalid_client`.
+    /// HTTP status: 400, 401 for `invalid_client`, 500 for `server_error`.
     #[serde(skip)]
     pub status: u16,
-    /// `invalid_request`, `invalid_grant`, `invalid_client`, `unsupported_grant_type`.
+    /// `invalid_request`, `invalid_grant`, `invalid_client`,
+    /// `unsupported_grant_type`, `server_error`.
     pub error: &'static str,
     /// For people.
     pub error_description: String,
@@ -52,10 +54,21 @@ impl OAuthError {
 
     fn new(error: &'static str, description: impl Into<String>) -> Self {
         OAuthError {
-            status: if error == "invalid_client" { 401 } else { 400 },
+            status: match error {
+                "invalid_client" => 401,
+                "server_error" => 500,
+                _ => 400,
+            },
             error,
             error_description: description.into(),
         }
+    }
+
+    /// 500 `server_error`: the token could not be made (the platform did not
+    /// sign it); the cause goes to the log.
+    fn unsigned(e: &TokenError) -> Self {
+        log::error!("token not signed: {e}");
+        Self::new("server_error", "the token could not be signed; try again")
     }
 }
 
@@ -158,10 +171,10 @@ pub async fn password_grant<S: Store + ?Sized>(
         rights: None,
     };
     fit_within(issuer.signer.kid(), &mut claims, orgs, TOKEN_BUDGET_BYTES)
-        .map_err(|e| OAuthError::new("server_error", e.to_string()))?;
+        .map_err(|e| OAuthError::unsigned(&e))?;
     let access_token = sign_with(issuer.signer, &claims)
         .await
-        .map_err(|e| OAuthError::new("server_error", e.to_string()))?;
+        .map_err(|e| OAuthError::unsigned(&e))?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -328,7 +341,7 @@ pub async fn client_credentials_grant<S: Store + ?Sized>(
     };
     let access_token = sign_with(issuer.signer, &claims)
         .await
-        .map_err(|e| OAuthError::new("server_error", e.to_string()))?;
+        .map_err(|e| OAuthError::unsigned(&e))?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

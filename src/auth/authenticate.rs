@@ -29,7 +29,8 @@ use crate::core::ids::{TenantId, UserId};
 use crate::core::rights::RightSet;
 use crate::core::token::claims::{ExternalClaims, API_KEY_SUBJECT_PREFIX};
 use crate::core::token::{
-    Checked, Equation, KeySet, TokenCache, TokenError, VerifiedToken, Verifier, VerifyOptions,
+    Checked, Equation, KeyError, KeySet, SignatureCheck, SignatureHost, TokenCache, TokenError,
+    Verdict, VerifiedToken, Verifier, VerifyOptions,
 };
 use crate::model::api_key::split_key;
 use crate::model::facts::{
@@ -107,6 +108,21 @@ pub struct AuthStats {
     pub jwks_fetches: u64,
 }
 
+/// Where the Ed25519 equation of a token not in the cache is computed, as
+/// the functions that do it: chosen by the constructor, so that a build
+/// whose adapters only call [`Authenticator::for_host`] (the worker) names
+/// none of the curve arithmetic and links none.
+#[derive(Debug, Clone, Copy)]
+struct Arithmetic {
+    /// Makes the verifiers ([`Verifier::new`] or [`Verifier::for_host`]).
+    verifier: fn(KeySet, VerifyOptions) -> Verifier,
+    /// Loads a fetched JWKS (decompressed, or checked by its encodings).
+    load_jwks: fn(&str) -> Result<KeySet, KeyError>,
+    /// The equation here, when the host's could not be had (`None`: the
+    /// request fails closed instead).
+    here: Option<fn(&SignatureCheck) -> bool>,
+}
+
 /// The deployment's trust: its own keys (tokens of `<base>/t/<tenant>`,
 /// audience `<base>`) and the external issuers, with a verified-token cache.
 /// One per isolate (or filter VM), shared by every request.
@@ -116,23 +132,73 @@ pub struct Authenticator {
     own_keys: KeySet,
     has_issuers: bool,
     capacity: usize,
+    arithmetic: Arithmetic,
+    /// The platform's Ed25519, for [`authenticate`] (a host's authenticator).
+    host: Option<Box<dyn SignatureHost>>,
     state: RefCell<State>,
 }
 
 impl Authenticator {
     /// An authenticator trusting `own_keys` and `issuers`, caching up to
-    /// `capacity` tokens.
+    /// `capacity` tokens, computing the equation in Rust.
     pub fn new(
         base_url: &str,
         own_keys: KeySet,
         issuers: &[IssuerConfig],
         capacity: usize,
     ) -> Authenticator {
+        let arithmetic = Arithmetic {
+            verifier: Verifier::new,
+            load_jwks: KeySet::from_json,
+            here: Some(SignatureCheck::verify_here),
+        };
+        Self::build(base_url, own_keys, issuers, capacity, arithmetic, None)
+    }
+
+    /// [`new`](Authenticator::new) for a host that computes every equation:
+    /// the proxy's gate asks for them ([`Need::Signature`]), [`authenticate`]
+    /// awaits `host`. Keys are loaded by their encodings
+    /// ([`KeySet::from_jwks_encodings`]: `own_keys` and the issuers' should be
+    /// too), and when the host cannot answer, the request fails closed (503).
+    pub fn for_host(
+        base_url: &str,
+        own_keys: KeySet,
+        issuers: &[IssuerConfig],
+        capacity: usize,
+        host: Box<dyn SignatureHost>,
+    ) -> Authenticator {
+        let arithmetic = Arithmetic {
+            verifier: Verifier::for_host,
+            load_jwks: KeySet::from_json_encodings,
+            here: None,
+        };
+        Self::build(
+            base_url,
+            own_keys,
+            issuers,
+            capacity,
+            arithmetic,
+            Some(host),
+        )
+    }
+
+    fn build(
+        base_url: &str,
+        own_keys: KeySet,
+        issuers: &[IssuerConfig],
+        capacity: usize,
+        arithmetic: Arithmetic,
+        host: Option<Box<dyn SignatureHost>>,
+    ) -> Authenticator {
         let issuers = issuers
             .iter()
             .map(|c| IssuerState {
                 verifier: match &c.keys {
-                    IssuerKeys::Static(k) => Some(Rc::new(external_verifier(c, k.clone()))),
+                    IssuerKeys::Static(k) => Some(Rc::new(external_verifier(
+                        arithmetic.verifier,
+                        c,
+                        k.clone(),
+                    ))),
                     IssuerKeys::Url(_) => None,
                 },
                 config: c.clone(),
@@ -145,6 +211,8 @@ impl Authenticator {
             own_keys,
             has_issuers: !issuers.is_empty(),
             capacity,
+            arithmetic,
+            host,
             state: RefCell::new(State {
                 own: HashMap::new(),
                 tokens: TokenCache::new(capacity),
@@ -174,7 +242,7 @@ impl Authenticator {
         if let Some(v) = st.own.get(tenant.as_str()) {
             return Rc::clone(v);
         }
-        let v = Rc::new(Verifier::new(
+        let v = Rc::new((self.arithmetic.verifier)(
             self.own_keys.clone(),
             VerifyOptions::new(
                 format!("{}/t/{tenant}", self.base_url),
@@ -192,14 +260,32 @@ impl Authenticator {
             .is_some_and(|t| t == tenant.as_str())
     }
 
+    /// Who computes the equation for this authenticator: here, or the host
+    /// (whose answer so far is `verdict`).
+    pub fn equation<'v>(&self, verdict: Option<&'v Verdict>) -> Equation<'v> {
+        if self.arithmetic.here.is_some() {
+            Equation::Here
+        } else {
+            Equation::Host(verdict)
+        }
+    }
+
+    /// The equation computed here, when this authenticator has it: what a
+    /// host that could not answer falls back to.
+    pub fn equation_here(&self) -> Option<fn(&SignatureCheck) -> bool> {
+        self.arithmetic.here
+    }
+
     /// Phase one: the credential verified (a token) or taken apart (a key).
+    /// A host's authenticator ([`Authenticator::for_host`]) stops with
+    /// [`Need::Signature`] for a token not in the cache.
     pub fn present(
         &self,
         credential: Credential<'_>,
         tenant: &TenantId,
         now_ms: i64,
     ) -> Result<Presentation, Blocked> {
-        self.present_with(credential, tenant, now_ms, Equation::Here)
+        self.present_with(credential, tenant, now_ms, self.equation(None))
     }
 
     /// [`present`](Authenticator::present) with the signature equation
@@ -372,13 +458,17 @@ impl Authenticator {
     /// Takes a fetched JWKS document for `url`; a failed fetch or a bad
     /// document keeps the keys already held.
     pub fn supply_jwks(&self, url: &str, document: Option<&str>) {
-        let Some(keys) = document.and_then(|d| KeySet::from_json(d).ok()) else {
+        let Some(keys) = document.and_then(|d| (self.arithmetic.load_jwks)(d).ok()) else {
             return;
         };
         let mut st = self.state.borrow_mut();
         for issuer in &mut st.issuers {
             if matches!(&issuer.config.keys, IssuerKeys::Url(u) if u == url) {
-                issuer.verifier = Some(Rc::new(external_verifier(&issuer.config, keys.clone())));
+                issuer.verifier = Some(Rc::new(external_verifier(
+                    self.arithmetic.verifier,
+                    &issuer.config,
+                    keys.clone(),
+                )));
                 issuer.cache = TokenCache::with_capacity(self.capacity);
             }
         }
@@ -604,11 +694,28 @@ fn facts_vec(view: &dyn FactView, needs: Vec<Need>) -> Result<Vec<Rc<Fact>>, Blo
     }
 }
 
-fn external_verifier(c: &IssuerConfig, keys: KeySet) -> Verifier {
-    Verifier::new(
+fn external_verifier(
+    make: fn(KeySet, VerifyOptions) -> Verifier,
+    c: &IssuerConfig,
+    keys: KeySet,
+) -> Verifier {
+    make(
         keys,
         VerifyOptions::new(c.issuer.clone(), c.audience.clone()),
     )
+}
+
+/// The equation of `check` by the authenticator's host, or here when it has
+/// no host; neither: refused closed.
+async fn equation(auth: &Authenticator, check: &SignatureCheck) -> Result<bool, Denial> {
+    match (&auth.host, auth.arithmetic.here) {
+        (Some(host), _) => host
+            .verify(check)
+            .await
+            .ok_or_else(|| Denial::unavailable("the platform could not verify a signature")),
+        (None, Some(here)) => Ok(here(check)),
+        (None, None) => Err(Denial::unavailable("no Ed25519 here or on the host")),
+    }
 }
 
 /// At most this many rounds of fetching per request: each round adds facts,
@@ -626,16 +733,20 @@ pub async fn authenticate<F: FactSource>(
 ) -> Result<Caller, Denial> {
     let mut supplied = Supplied::new();
     let mut presentation = None;
+    let mut verdict: Option<Verdict> = None;
     for _ in 0..MAX_ROUNDS {
         let needs = match &presentation {
-            None => match auth.present(credential, tenant, now_ms) {
-                Ok(p) => {
-                    presentation = Some(p);
-                    continue;
+            None => {
+                match auth.present_with(credential, tenant, now_ms, auth.equation(verdict.as_ref()))
+                {
+                    Ok(p) => {
+                        presentation = Some(p);
+                        continue;
+                    }
+                    Err(Blocked::Denied(d)) => return Err(d),
+                    Err(Blocked::Need(n)) => n,
                 }
-                Err(Blocked::Denied(d)) => return Err(d),
-                Err(Blocked::Need(n)) => n,
-            },
+            }
             Some(p) => match auth.resolve(&p.presented, tenant, now_ms, &supplied) {
                 Ok(caller) => return Ok(caller),
                 Err(Blocked::Denied(d)) => return Err(d),
@@ -643,6 +754,12 @@ pub async fn authenticate<F: FactSource>(
             },
         };
         for need in needs {
+            // Computed, not fetched: the token is presented again with it.
+            if let Need::Signature(check) = need {
+                let valid = equation(auth, &check).await?;
+                verdict = Some(Verdict { check, valid });
+                continue;
+            }
             let fact = source.fetch(&need).await.map_err(Denial::unavailable)?;
             if let (Need::Jwks(url), Fact::Jwks(doc)) = (&need, &fact) {
                 auth.supply_jwks(url, doc.as_deref());

@@ -686,7 +686,9 @@ fn token_operation(params: Vec<Value>) -> Value {
             "404": {"description": "No such tenant", "content": problem()},
             "413": {"description": "Body over 64 KiB", "content": problem()},
             "429": {"description": "too_many_attempts: too many failed sign-ins for this user or from this address (Retry-After)", "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}, "description": "Seconds until a new attempt is counted"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}}},
-            "500": {"description": "Server error", "content": problem()},
+            "500": {"description": "server_error: the token could not be signed (the platform's signing failed), or the deployment is misconfigured", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}},
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
             "503": {"description": "A revocation this very second (retry after 1 s), or the store did not answer", "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}},
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},

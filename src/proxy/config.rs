@@ -24,7 +24,7 @@ use serde::Deserialize;
 use super::path::PathPolicy;
 use super::routes::{RouteTable, RuleDoc, Target};
 use crate::core::ids::TenantId;
-use crate::core::token::{Jwks, KeySet};
+use crate::core::token::{Jwks, KeyError, KeySet};
 
 /// Default lifetime of isolate cache entries, seconds.
 pub const DEFAULT_CACHE_TTL_SECS: u32 = 10;
@@ -129,8 +129,23 @@ impl core::fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl ProxyConfig {
-    /// Parses and checks a configuration document.
+    /// Parses and checks a configuration document; issuers' keys are
+    /// decompressed for the equation in Rust ([`KeySet::from_jwks`]).
     pub fn from_json(json: &str) -> Result<ProxyConfig, ConfigError> {
+        Self::parse(json, KeySet::from_jwks)
+    }
+
+    /// [`from_json`](ProxyConfig::from_json) for a host that computes the
+    /// equation (the worker): issuers' keys are checked by their encodings
+    /// ([`KeySet::from_jwks_encodings`]), which also refuses private keys.
+    pub fn from_json_for_host(json: &str) -> Result<ProxyConfig, ConfigError> {
+        Self::parse(json, KeySet::from_jwks_encodings)
+    }
+
+    fn parse(
+        json: &str,
+        load_keys: fn(&Jwks) -> Result<KeySet, KeyError>,
+    ) -> Result<ProxyConfig, ConfigError> {
         let doc: Doc = serde_json::from_slice(json.as_bytes())
             .map_err(|e| ConfigError(format!("not a configuration document: {e}")))?;
         let routes = RouteTable::from_rules(doc.routes).map_err(|e| ConfigError(e.0))?;
@@ -150,40 +165,7 @@ impl ProxyConfig {
                 )));
             }
         }
-        let mut issuers = Vec::with_capacity(doc.issuers.len());
-        for (i, d) in doc.issuers.into_iter().enumerate() {
-            let at = |why: String| ConfigError(format!("issuer {} ({}): {why}", i + 1, d.issuer));
-            if d.issuer.is_empty() || d.audience.is_empty() {
-                return Err(at("`issuer` and `audience` must not be empty".into()));
-            }
-            let tenant = TenantId::new(&d.tenant).map_err(|e| at(format!("tenant: {e}")))?;
-            let keys = match (&d.jwks, &d.jwks_uri) {
-                (Some(jwks), None) => IssuerKeys::Static(
-                    KeySet::from_jwks(jwks).map_err(|e| at(format!("jwks: {e}")))?,
-                ),
-                (None, Some(url)) => {
-                    let local =
-                        url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost");
-                    if !url.starts_with("https://") && !local {
-                        return Err(at(
-                            "jwks_uri must be https:// (plain http only to 127.0.0.1 or localhost)"
-                                .into(),
-                        ));
-                    }
-                    IssuerKeys::Url(url.clone())
-                }
-                _ => return Err(at("give exactly one of `jwks` and `jwks_uri`".into())),
-            };
-            if issuers.iter().any(|o: &IssuerConfig| o.issuer == d.issuer) {
-                return Err(at("configured twice".into()));
-            }
-            issuers.push(IssuerConfig {
-                issuer: d.issuer.clone(),
-                audience: d.audience.clone(),
-                tenant,
-                keys,
-            });
-        }
+        let issuers = issuers(doc.issuers, load_keys)?;
         let cache = doc.cache.unwrap_or(CacheDoc {
             ttl_seconds: None,
             capacity: None,
@@ -209,6 +191,48 @@ impl ProxyConfig {
             path: doc.path,
         })
     }
+}
+
+/// The external issuers, their inline keys loaded by `load_keys`.
+fn issuers(
+    docs: Vec<IssuerDoc>,
+    load_keys: fn(&Jwks) -> Result<KeySet, KeyError>,
+) -> Result<Vec<IssuerConfig>, ConfigError> {
+    let mut issuers = Vec::with_capacity(docs.len());
+    for (i, d) in docs.into_iter().enumerate() {
+        let at = |why: String| ConfigError(format!("issuer {} ({}): {why}", i + 1, d.issuer));
+        if d.issuer.is_empty() || d.audience.is_empty() {
+            return Err(at("`issuer` and `audience` must not be empty".into()));
+        }
+        let tenant = TenantId::new(&d.tenant).map_err(|e| at(format!("tenant: {e}")))?;
+        let keys = match (&d.jwks, &d.jwks_uri) {
+            (Some(jwks), None) => {
+                IssuerKeys::Static(load_keys(jwks).map_err(|e| at(format!("jwks: {e}")))?)
+            }
+            (None, Some(url)) => {
+                let local =
+                    url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost");
+                if !url.starts_with("https://") && !local {
+                    return Err(at(
+                        "jwks_uri must be https:// (plain http only to 127.0.0.1 or localhost)"
+                            .into(),
+                    ));
+                }
+                IssuerKeys::Url(url.clone())
+            }
+            _ => return Err(at("give exactly one of `jwks` and `jwks_uri`".into())),
+        };
+        if issuers.iter().any(|o: &IssuerConfig| o.issuer == d.issuer) {
+            return Err(at("configured twice".into()));
+        }
+        issuers.push(IssuerConfig {
+            issuer: d.issuer.clone(),
+            audience: d.audience.clone(),
+            tenant,
+            keys,
+        });
+    }
+    Ok(issuers)
 }
 
 #[cfg(test)]
@@ -249,5 +273,38 @@ mod tests {
         assert!(err(r#"{"tenant": "acme", "routes": [], "extra": 1}"#)
             .contains("not a configuration document"));
         assert!(err(r#"{"tenant": "acme", "routes": [{"methods": ["GET"], "path": "/a/{x}", "entity": {"kind": "applications", "id": "{y}"}, "rights": ["RIGHT_APPLICATION_INFO"]}]}"#).contains("rule 1"));
+    }
+
+    #[test]
+    fn a_host_loads_issuer_keys_by_their_encodings() {
+        use crate::core::token::{PublicKey, SigningKeys};
+        use base64ct::{Base64UrlUnpadded, Encoding};
+        // A canonical encoding that is no point: refused by decompression,
+        // which a host's loader never does (such a key verifies nothing).
+        let not_a_point = (2u8..=255)
+            .map(|n| {
+                let mut b = [0u8; 32];
+                b[0] = n;
+                b
+            })
+            .find(|b| PublicKey::decode(*b).is_err() && PublicKey::from_encoding(*b).is_ok())
+            .unwrap();
+        let config = |jwk: String| {
+            format!(
+                r#"{{"tenant": "acme", "routes": [{RULE}], "issuers": [{{"issuer": "https://idp", "audience": "api", "tenant": "acme", "jwks": {{"keys": [{jwk}]}}}}]}}"#
+            )
+        };
+        let x = Base64UrlUnpadded::encode_string(&not_a_point);
+        let public = config(format!(
+            r#"{{"kty":"OKP","crv":"Ed25519","kid":"k","x":"{x}"}}"#
+        ));
+        assert!(ProxyConfig::from_json(&public).is_err());
+        assert!(ProxyConfig::from_json_for_host(&public).is_ok());
+        // A private key where only public keys are needed: refused.
+        let private = SigningKeys::generate(&[1; 32], Some("k".into())).to_private_jwk();
+        let private = config(serde_json::to_string(&private).unwrap());
+        assert!(ProxyConfig::from_json(&private).is_ok());
+        let e = ProxyConfig::from_json_for_host(&private).unwrap_err();
+        assert!(e.0.contains("private key"), "{e}");
     }
 }

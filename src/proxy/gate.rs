@@ -435,7 +435,7 @@ impl Gate {
             let equation = if self.host_signatures {
                 Equation::Host(p.verdict.as_ref())
             } else {
-                Equation::Here
+                self.auth.equation(p.verdict.as_ref())
             };
             let presentation = self
                 .auth
@@ -500,16 +500,25 @@ impl Gate {
     pub fn supply(&self, p: &mut Pending, need: Need, fact: Result<Fact, FactError>, now_ms: i64) {
         if let Need::Signature(check) = need {
             // Computed, not fetched: no fact counters, no cache. When the
-            // host could not compute it, the equation runs here.
+            // host could not compute it, the equation runs here if this
+            // build has it; if not, the request fails closed (503).
             let mut st = self.state.borrow_mut();
-            let valid = match fact {
-                Ok(Fact::Signature(valid)) => {
+            let valid = match (fact, self.auth.equation_here()) {
+                (Ok(Fact::Signature(valid)), _) => {
                     st.metrics.signatures.host += 1;
                     valid
                 }
-                _ => {
+                (_, Some(here)) => {
                     st.metrics.signatures.here += 1;
-                    check.verify_here()
+                    here(&check)
+                }
+                (Err(e), None) => {
+                    p.failed = Some(e);
+                    return;
+                }
+                (Ok(_), None) => {
+                    p.failed = Some(FactError("a fact of the wrong kind was supplied".into()));
+                    return;
                 }
             };
             p.verdict = Some(Verdict { check, valid });

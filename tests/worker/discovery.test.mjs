@@ -77,3 +77,46 @@ test('a missing or broken SIGNING_KEYS secret is a 500 that leaks nothing', asyn
     await broken.dispose();
   }
 });
+
+// SIGNING_KEYS is taken apart without the curve arithmetic (WebCrypto signs):
+// each key's x is required, and the active key's d is checked against its x
+// by signing a probe before any token is signed.
+test('SIGNING_KEYS keys need their x, and a d that is not its x signs nothing', async () => {
+  const noX = { ...active };
+  delete noX.x;
+  const without = await startWorker({ bindings: { SIGNING_KEYS: JSON.stringify({ keys: [noX] }) } });
+  try {
+    const res = await without.dispatchFetch('http://localhost/.well-known/jwks.json');
+    assert.equal(res.status, 500);
+    const text = await res.text();
+    assert.ok(!text.includes(active.d));
+    const body = JSON.parse(text);
+    assert.equal(body.code, 'server_misconfigured');
+    assert.match(body.detail, /jwk_malformed/);
+  } finally {
+    await without.dispose();
+  }
+  const OPERATOR_KEY = 'operator-secret-for-tests-0123456789';
+  const mixed = await startWorker({
+    bindings: { SIGNING_KEYS: JSON.stringify({ keys: [{ ...active, x: older.x }] }), OPERATOR_KEY },
+  });
+  try {
+    const tenant = await mixed.dispatchFetch('http://localhost/api/v1/tenants', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OPERATOR_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'acme', name: 'Acme', admin: { id: 'root', email: 'root@acme.example', password: 'correct horse battery' } }),
+    });
+    assert.equal(tenant.status, 201, await tenant.text());
+    const res = await mixed.dispatchFetch('http://localhost/t/acme/api/v1/auth/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', username: 'root', password: 'correct horse battery' }),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 500, text);
+    assert.equal(JSON.parse(text).error, 'server_error');
+    assert.ok(!text.includes('access_token') && !text.includes(active.d));
+  } finally {
+    await mixed.dispose();
+  }
+});

@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
 use crate::adapters::webcrypto::{cached_key, import, remember, start, subtle};
-use crate::core::token::SignatureCheck;
+use crate::core::token::{SignatureCheck, SignatureHost};
 use crate::model::facts::FactError;
 
 async fn key(subtle: &SubtleCrypto, public_key: &[u8; 32]) -> Option<CryptoKey> {
@@ -43,4 +43,18 @@ pub async fn verify(check: &SignatureCheck) -> Result<bool, FactError> {
     verdict
         .await
         .ok_or_else(|| FactError("WebCrypto could not verify an Ed25519 signature".into()))
+}
+
+/// workerd's WebCrypto as the authenticator's [`SignatureHost`]: the admin
+/// API's and the tenant object's token checks ([`crate::auth::authenticate`]).
+#[derive(Debug, Clone, Copy)]
+pub struct WebCryptoEd25519;
+
+impl SignatureHost for WebCryptoEd25519 {
+    fn verify<'a>(
+        &'a self,
+        check: &'a SignatureCheck,
+    ) -> core::pin::Pin<Box<dyn core::future::Future<Output = Option<bool>> + 'a>> {
+        Box::pin(async move { verify(check).await.ok() })
+    }
 }

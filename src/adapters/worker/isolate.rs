@@ -12,10 +12,11 @@ use crate::auth::throttle::{self, Throttle};
 use crate::auth::{Authenticator, Secret};
 use crate::core::password;
 use crate::core::problem::Problem;
-use crate::core::token::keys::SigningKeys;
+use crate::core::token::HostSigningKeys;
 use crate::core::token::KeySet;
 use crate::proxy::{Gate, ProxyConfig};
 
+use super::ed25519::WebCryptoEd25519;
 use super::notify::NotifyConfig;
 use super::signer::WebCryptoSigner;
 
@@ -132,7 +133,9 @@ fn throttle(env: &Env) -> Throttle {
     )
 }
 
-fn build(env: &Env) -> Result<Isolate, Problem> {
+/// `SIGNING_KEYS`, taken apart without the curve arithmetic: WebCrypto
+/// signs and verifies (core::token::host_keys).
+fn signing_keys(env: &Env) -> Result<HostSigningKeys, Problem> {
     let text = env
         .secret("SIGNING_KEYS")
         .map(|s| s.to_string())
@@ -143,39 +146,39 @@ fn build(env: &Env) -> Result<Isolate, Problem> {
                 "the SIGNING_KEYS secret is not set",
             )
         })?;
-    let signing = SigningKeys::from_json(&text).map_err(|e| {
+    HostSigningKeys::from_json(&text).map_err(|e| {
         // The code and a content-free reason only: the secret never reaches a response.
         Problem::new(
             500,
             "server_misconfigured",
             format!("SIGNING_KEYS is not a usable private JWKS ({})", e.code()),
         )
-    })?;
-    let public = signing.verification_keys();
-    let active = signing.active();
-    let signer = WebCryptoSigner::new(
-        active.kid.clone(),
-        zeroize::Zeroizing::new(active.key().to_bytes()),
-        active.key().verifying_key().to_bytes(),
-    );
+    })
+}
+
+fn build(env: &Env) -> Result<Isolate, Problem> {
+    let HostSigningKeys { public, kid, d, x } = signing_keys(env)?;
+    let signer = WebCryptoSigner::new(kid, d, x);
     let base_url = var(env, "PUBLIC_BASE_URL")
         .unwrap_or_default()
         .trim_end_matches('/')
         .to_owned();
-    let config = ProxyConfig::from_json(&proxy_config(env))
+    let config = ProxyConfig::from_json_for_host(&proxy_config(env))
         .map_err(|e| Problem::new(500, "server_misconfigured", e.to_string()));
     let (issuers, capacity) = match &config {
         Ok(c) => (c.issuers.clone(), c.cache_capacity),
         Err(_) => (Vec::new(), crate::proxy::config::DEFAULT_CACHE_CAPACITY),
     };
-    let auth = Rc::new(Authenticator::new(
+    // Every Ed25519 equation through WebCrypto (adapters/worker/ed25519.rs):
+    // the gate asks for it, the admin API awaits it.
+    let auth = Rc::new(Authenticator::for_host(
         &base_url,
         public.clone(),
         &issuers,
         capacity,
+        Box::new(WebCryptoEd25519),
     ));
-    // New tokens' signatures through WebCrypto (adapters/worker/ed25519.rs).
-    let gate = config.map(|c| Rc::new(Gate::new(c, Rc::clone(&auth)).with_host_signatures()));
+    let gate = config.map(|c| Rc::new(Gate::new(c, Rc::clone(&auth))));
     let password_iterations = var(env, "PASSWORD_ITERATIONS")
         .and_then(|v| v.parse::<u32>().ok())
         .unwrap_or(password::DEFAULT_ITERATIONS)

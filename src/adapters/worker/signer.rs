@@ -14,9 +14,10 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::CryptoKey;
 use zeroize::Zeroizing;
 
+use super::ed25519::verify;
 use crate::adapters::webcrypto::subtle;
 use crate::core::token::sign::{Signing, TokenSigner};
-use crate::core::token::TokenError;
+use crate::core::token::{SignatureCheck, TokenError};
 
 /// The deployment's active key, signing through WebCrypto.
 pub struct WebCryptoSigner {
@@ -51,9 +52,13 @@ impl WebCryptoSigner {
         }
     }
 
-    /// The imported key, imported on first use. No `RefCell` borrow is held
-    /// across the await: two first signings may both import, and either
-    /// key serves.
+    /// The imported key, imported on first use and kept once a probe it
+    /// signed verified under `x`: SIGNING_KEYS was loaded without the curve
+    /// arithmetic that would have checked `d` against `x`
+    /// ([`crate::core::token::HostSigningKeys`]), and tokens signed by a `d`
+    /// that is not `x`'s would verify nowhere. No `RefCell` borrow is held
+    /// across an await: two first signings may both import, and either key
+    /// serves.
     async fn key(&self) -> Option<CryptoKey> {
         if let Some(k) = self.key.borrow().clone() {
             return Some(k);
@@ -74,9 +79,38 @@ impl WebCryptoSigner {
             .import_key_with_str("jwk", &jwk, "Ed25519", false, &usages)
             .ok()?;
         let key: CryptoKey = JsFuture::from(promise).await.ok()?.unchecked_into();
+        let probe = SignatureCheck {
+            public_key: self.x,
+            message: PROBE.into(),
+            signature: sign(&key, PROBE.as_bytes()).await.ok()?,
+        };
+        if !matches!(verify(&probe).await, Ok(true)) {
+            log::error!(
+                "SIGNING_KEYS: the active key's `d` does not belong to its `x`; no token is signed"
+            );
+            return None;
+        }
         *self.key.borrow_mut() = Some(key.clone());
         Some(key)
     }
+}
+
+/// What the imported key signs to check itself.
+const PROBE: &str = "orgwarden: does d belong to x?";
+
+/// `crypto.subtle.sign("Ed25519", key, input)`: `R || s`.
+async fn sign(key: &CryptoKey, input: &[u8]) -> Result<[u8; 64], TokenError> {
+    let promise = subtle()
+        .ok_or_else(refused)?
+        .sign_with_str_and_u8_array("Ed25519", key, input)
+        .map_err(|_| refused())?;
+    let bytes = Uint8Array::new(&JsFuture::from(promise).await.map_err(|_| refused())?);
+    let mut signature = [0u8; 64];
+    if bytes.length() as usize != signature.len() {
+        return Err(refused());
+    }
+    bytes.copy_to(&mut signature);
+    Ok(signature)
 }
 
 impl TokenSigner for WebCryptoSigner {
@@ -87,17 +121,7 @@ impl TokenSigner for WebCryptoSigner {
     fn sign<'a>(&'a self, input: &'a [u8]) -> Signing<'a> {
         Box::pin(async move {
             let key = self.key().await.ok_or_else(refused)?;
-            let promise = subtle()
-                .ok_or_else(refused)?
-                .sign_with_str_and_u8_array("Ed25519", &key, input)
-                .map_err(|_| refused())?;
-            let bytes = Uint8Array::new(&JsFuture::from(promise).await.map_err(|_| refused())?);
-            let mut signature = [0u8; 64];
-            if bytes.length() as usize != signature.len() {
-                return Err(refused());
-            }
-            bytes.copy_to(&mut signature);
-            Ok(signature)
+            sign(&key, input).await
         })
     }
 }

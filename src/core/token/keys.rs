@@ -26,7 +26,7 @@ use super::public_key::PublicKey;
 pub struct SecretString(Zeroizing<String>);
 
 impl SecretString {
-    fn expose(&self) -> &str {
+    pub(super) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -116,7 +116,7 @@ pub fn thumbprint(public: &[u8; PUBLIC_KEY_LENGTH]) -> String {
     Base64UrlUnpadded::encode_string(&Sha256::digest(canonical.as_bytes()))
 }
 
-fn decode_32(member: &str, value: &str) -> Result<[u8; 32], KeyError> {
+pub(super) fn decode_32(member: &str, value: &str) -> Result<[u8; 32], KeyError> {
     let mut out = [0u8; 32];
     let decoded = Base64UrlUnpadded::decode(value, &mut out)
         .map_err(|_| KeyError::Malformed(format!("`{member}` is not 32 bytes of base64url")))?;
@@ -130,7 +130,7 @@ fn decode_32(member: &str, value: &str) -> Result<[u8; 32], KeyError> {
 
 /// Whether a JWK is one orgwarden can verify with: an Ed25519 key meant for
 /// signatures. Others (an issuer's RSA keys, encryption keys) are skipped.
-fn is_ed25519_signing_key(jwk: &Jwk) -> bool {
+pub(super) fn is_ed25519_signing_key(jwk: &Jwk) -> bool {
     jwk.kty == "OKP"
         && jwk.crv.as_deref() == Some("Ed25519")
         && jwk.alg.as_deref().is_none_or(|a| a == "EdDSA")
@@ -138,7 +138,7 @@ fn is_ed25519_signing_key(jwk: &Jwk) -> bool {
 }
 
 /// The bytes of an Ed25519 JWK's `x`.
-fn public_bytes(jwk: &Jwk) -> Result<[u8; PUBLIC_KEY_LENGTH], KeyError> {
+pub(super) fn public_bytes(jwk: &Jwk) -> Result<[u8; PUBLIC_KEY_LENGTH], KeyError> {
     let x = jwk
         .x
         .as_deref()
@@ -219,6 +219,11 @@ impl KeySet {
     /// Parses and loads a JWKS (or single JWK) text.
     pub fn from_json(json: &str) -> Result<KeySet, KeyError> {
         Self::from_jwks(&Jwks::parse(json)?)
+    }
+
+    /// [`from_json`](KeySet::from_json) by [`from_jwks_encodings`](KeySet::from_jwks_encodings).
+    pub fn from_json_encodings(json: &str) -> Result<KeySet, KeyError> {
+        Self::from_jwks_encodings(&Jwks::parse(json)?)
     }
 
     /// Adds a key; a repeated `kid` is an error.

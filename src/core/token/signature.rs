@@ -58,6 +58,17 @@ impl SignatureCheck {
     }
 }
 
+/// A platform's Ed25519 (the worker's WebCrypto), for the code that awaits
+/// its checks in one place ([`crate::auth::authenticate`]); the proxy's
+/// gate hands its checks out instead ([`crate::model::facts::Need::Signature`]).
+pub trait SignatureHost: core::fmt::Debug {
+    /// The verdict on `check`; `None` when the platform could not compute it.
+    fn verify<'a>(
+        &'a self,
+        check: &'a SignatureCheck,
+    ) -> core::pin::Pin<Box<dyn core::future::Future<Output = Option<bool>> + 'a>>;
+}
+
 /// A host's answer to a [`SignatureCheck`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {

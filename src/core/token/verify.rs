@@ -53,18 +53,49 @@ pub struct VerifiedToken<C = AccessClaims> {
     pub claims: C,
 }
 
+/// The Ed25519 equation computed in this process on a loaded key, the
+/// signing input and `R || s`: what a [`Verifier`] does for
+/// [`Equation::Here`].
+pub type LocalEquation = fn(&PublicKey, &[u8], &[u8; SIGNATURE_LENGTH]) -> bool;
+
+/// ed25519-dalek's equation, strict, on the point decompressed when the key
+/// was loaded (a key loaded by its encoding only verifies nothing here).
+pub fn rust_equation(key: &PublicKey, message: &[u8], signature: &[u8; SIGNATURE_LENGTH]) -> bool {
+    key.point().is_some_and(|point| {
+        StrictEd25519.verify_signature(&Signature::from_bytes(signature), &point, message)
+    })
+}
+
 /// Verifies tokens against a key set and options. Cheap to share; holds no cache
 /// (see [`super::cache::TokenCache`]).
 #[derive(Debug, Clone)]
 pub struct Verifier {
     keys: KeySet,
     options: VerifyOptions,
+    /// The equation for [`Equation::Here`]; `None` for a host's verifier.
+    here: Option<LocalEquation>,
 }
 
 impl Verifier {
-    /// A verifier.
+    /// A verifier that computes the equation in Rust ([`rust_equation`]).
     pub fn new(keys: KeySet, options: VerifyOptions) -> Self {
-        Verifier { keys, options }
+        Verifier {
+            keys,
+            options,
+            here: Some(rust_equation),
+        }
+    }
+
+    /// A verifier whose equation is always the host's
+    /// ([`Verifier::check_with_host`]): it names no curve arithmetic, so a
+    /// build that makes its verifiers only this way (the worker) links none.
+    /// Asked to compute the equation itself, it verifies nothing.
+    pub fn for_host(keys: KeySet, options: VerifyOptions) -> Self {
+        Verifier {
+            keys,
+            options,
+            here: None,
+        }
     }
 
     /// The options.
@@ -84,8 +115,9 @@ impl Verifier {
     /// [`parse_header`] anyway, and jwt-compact reads the claims through a
     /// `flatten` envelope before the signature is checked; decoding the claims
     /// straight into [`AccessClaims`] after it is both stricter in order and
-    /// about 6 µs cheaper. The signature itself goes through jwt-compact's
-    /// `Algorithm` trait, implemented strictly by [`StrictEd25519`].
+    /// about 6 µs cheaper. The signature itself goes through this verifier's
+    /// equation: [`rust_equation`], jwt-compact's `Algorithm` trait
+    /// implemented strictly by [`StrictEd25519`].
     pub fn verify(&self, token: &str, now: i64) -> Result<VerifiedToken, TokenError> {
         self.verify_as(token, now)
     }
@@ -98,12 +130,8 @@ impl Verifier {
         now: i64,
     ) -> Result<VerifiedToken<C>, TokenError> {
         let prepared = self.prepare(token)?;
-        let verified = prepared.key.point().is_some_and(|key| {
-            StrictEd25519.verify_signature(
-                &Signature::from_bytes(&prepared.signature),
-                &key,
-                prepared.input.as_bytes(),
-            )
+        let verified = self.here.is_some_and(|equation| {
+            equation(prepared.key, prepared.input.as_bytes(), &prepared.signature)
         });
         if !verified {
             return Err(TokenError::BadSignature);
