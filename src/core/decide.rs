@@ -69,7 +69,7 @@ impl OrgRights {
             .into_iter()
             .map(|(id, r)| OrgEntry::new(id, r))
             .collect();
-        super::order::sort_by(&mut v, |a, b| a.key_cmp(b.hash, &b.id));
+        v.sort_unstable_by(|a, b| a.key_cmp(b.hash, &b.id));
         v.dedup_by(|later, kept| {
             if later.hash == kept.hash && later.id == kept.id {
                 kept.rights = kept.rights.union(later.rights);
@@ -269,7 +269,7 @@ impl EntityGrants {
     ) -> EntityGrants {
         let mut users: Vec<(UserId, RightSet)> =
             users.into_iter().map(|(u, r)| (u, r.implied())).collect();
-        super::order::sort_by(&mut users, |a, b| a.0.cmp(&b.0));
+        users.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         users.dedup_by(|later, kept| {
             if later.0 == kept.0 {
                 kept.1 = kept.1.union(later.1);

@@ -9,7 +9,10 @@
 //! are short — a user's memberships, the facts a request needs, a page of
 //! IDs — so the indirect comparisons cost nothing a load run can see.
 //! Callers that build a `BTreeMap` from a list use `extend`, which inserts
-//! one by one, instead of `collect`, which sorts.
+//! one by one, instead of `collect`, which sorts. The decision core
+//! (`core::decide`) keeps std's unstable sort: its two sorts are on the
+//! proxy's path and the browser module's only ones, where this would add
+//! more than it saves.
 
 use core::cmp::Ordering;
 

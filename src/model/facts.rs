@@ -40,7 +40,9 @@ pub enum Need {
     Jwks(String),
     /// The Ed25519 equation of a token whose other checks passed, for a
     /// host that computes it natively (not a store fact; asked only by a
-    /// gate built with [`crate::proxy::Gate::with_host_signatures`]).
+    /// gate whose authenticator is a host's,
+    /// [`crate::auth::Authenticator::for_host`], or built with
+    /// [`crate::proxy::Gate::with_host_signatures`]).
     Signature(SignatureCheck),
 }
 
