@@ -1106,27 +1106,14 @@ impl SignatureHost for RustHost {
 /// fallback, and nothing is counted as computed here.
 #[test]
 fn a_host_gate_fails_closed_when_the_host_cannot_verify() {
-    use orgwarden::proxy::{Started, Step};
+    use orgwarden::proxy::Step;
     let table = load();
     let gate = host_gate(&table, &table.config, Box::new(RustHost::default()));
-    let bob = format!("Bearer {}", table.tokens["bob"].token);
-    let req = ProxyRequest {
-        method: "GET",
-        path: "/apps/billing/devices",
-        authorization: Some(&bob),
-        api_key: None,
-    };
-    let Started::Pending(mut p) = gate.start(&req, NOW_MS) else {
-        panic!("decided at once")
-    };
-    let Step::Need(needs) = gate.advance(&mut p, NOW_MS) else {
-        panic!("decided without the signature")
-    };
-    let [need @ Need::Signature(_)] = needs.as_slice() else {
-        panic!("asked {needs:?}")
+    let Some((mut p, need)) = asking_signature(&gate, &table.tokens["bob"].token) else {
+        panic!("no signature asked")
     };
     let failed = Err(FactError("WebCrypto refused".into()));
-    gate.supply(&mut p, need.clone(), failed, NOW_MS);
+    gate.supply(&mut p, need, failed, NOW_MS);
     match gate.advance(&mut p, NOW_MS) {
         Step::Done(d) => assert_eq!(code(&d), "store_unavailable"),
         Step::Need(n) => panic!("asked {n:?}"),
@@ -1176,17 +1163,18 @@ fn admin_authentication_awaits_the_host() {
     let e = silent[0].as_ref().unwrap_err();
     assert_eq!((e.status, e.code), (503, "store_unavailable"));
     // A store computes no signature.
-    let Some(Need::Signature(check)) = signature_need_of(&table, bob) else {
+    let gate = host_gate(&table, &table.config, Box::new(RustHost::default()));
+    let Some((_, Need::Signature(check))) = asking_signature(&gate, bob) else {
         panic!("no signature asked")
     };
     let asked = block_on(StoreFacts::new(&store).fetch(&Need::Signature(check)));
     assert!(asked.is_err());
 }
 
-/// The signature check a host gate asks for `token`.
-fn signature_need_of(table: &Table, token: &str) -> Option<Need> {
+/// A request with `token` to a host gate, stopped at the signature check it
+/// asks for (and nothing else).
+fn asking_signature(gate: &Gate, token: &str) -> Option<(Box<orgwarden::proxy::Pending>, Need)> {
     use orgwarden::proxy::{Started, Step};
-    let gate = host_gate(table, &table.config, Box::new(RustHost::default()));
     let authorization = format!("Bearer {token}");
     let req = ProxyRequest {
         method: "GET",
@@ -1198,7 +1186,10 @@ fn signature_need_of(table: &Table, token: &str) -> Option<Need> {
         return None;
     };
     match gate.advance(&mut p, NOW_MS) {
-        Step::Need(needs) => needs.into_iter().find(|n| matches!(n, Need::Signature(_))),
+        Step::Need(needs) => match <[Need; 1]>::try_from(needs) {
+            Ok([need @ Need::Signature(_)]) => Some((p, need)),
+            _ => None,
+        },
         Step::Done(_) => None,
     }
 }

@@ -15,7 +15,7 @@ use core::fmt;
 use zeroize::Zeroizing;
 
 use super::error::KeyError;
-use super::keys::{decode_32, is_ed25519_signing_key, public_bytes, thumbprint, Jwks, KeySet};
+use super::keys::{private_part, public_bytes, thumbprint, Jwks, KeySet};
 use super::public_key::PublicKey;
 
 /// A private JWKS for a signing host: the public set and the active key.
@@ -47,13 +47,7 @@ impl HostSigningKeys {
         let mut public = KeySet::default();
         let mut active = None;
         for jwk in &jwks.keys {
-            if !is_ed25519_signing_key(jwk) {
-                return Err(KeyError::Malformed(
-                    "signing keys must be Ed25519 (kty OKP, crv Ed25519)".into(),
-                ));
-            }
-            let d = jwk.d.as_ref().ok_or(KeyError::NotPrivate)?;
-            let d = Zeroizing::new(decode_32("d", d.expose())?);
+            let d = private_part(jwk)?;
             let x = public_bytes(jwk)?;
             let key = PublicKey::from_encoding(x)?;
             let kid = jwk.kid.clone().unwrap_or_else(|| thumbprint(&x));

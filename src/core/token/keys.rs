@@ -137,6 +137,18 @@ pub(super) fn is_ed25519_signing_key(jwk: &Jwk) -> bool {
         && jwk.use_.as_deref().is_none_or(|u| u == "sig")
 }
 
+/// The bytes of `d` of a private Ed25519 signature key (every entry of
+/// `SIGNING_KEYS` must be one), whichever loader takes the rest apart.
+pub(super) fn private_part(jwk: &Jwk) -> Result<Zeroizing<[u8; 32]>, KeyError> {
+    if !is_ed25519_signing_key(jwk) {
+        return Err(KeyError::Malformed(
+            "signing keys must be Ed25519 (kty OKP, crv Ed25519)".into(),
+        ));
+    }
+    let d = jwk.d.as_ref().ok_or(KeyError::NotPrivate)?;
+    Ok(Zeroizing::new(decode_32("d", d.expose())?))
+}
+
 /// The bytes of an Ed25519 JWK's `x`.
 pub(super) fn public_bytes(jwk: &Jwk) -> Result<[u8; PUBLIC_KEY_LENGTH], KeyError> {
     let x = jwk
@@ -323,13 +335,7 @@ impl SigningKeys {
     pub fn from_jwks(jwks: &Jwks) -> Result<SigningKeys, KeyError> {
         let mut keys: Vec<SigningEntry> = Vec::new();
         for jwk in &jwks.keys {
-            if !is_ed25519_signing_key(jwk) {
-                return Err(KeyError::Malformed(
-                    "signing keys must be Ed25519 (kty OKP, crv Ed25519)".into(),
-                ));
-            }
-            let d = jwk.d.as_ref().ok_or(KeyError::NotPrivate)?;
-            let secret = Zeroizing::new(decode_32("d", d.expose())?);
+            let secret = private_part(jwk)?;
             let key = SigningKey::from_bytes(&secret);
             if jwk.x.is_some() && load_public(jwk)?.as_bytes() != key.verifying_key().as_bytes() {
                 return Err(KeyError::Mismatch);
