@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the browser module into pkg/ (npm-ready: web and bundler targets,
-# TypeScript types from wasm-bindgen, wasm-opt -Oz), and prints its size.
+# TypeScript types from wasm-bindgen, wasm-opt as env.sh says), and prints its size.
 #
 # Size first: the module is built on the pinned nightly with std rebuilt
 # from source at the release profile's opt-level "z" and
@@ -30,9 +30,7 @@ fi
 rm -rf pkg && mkdir -p pkg
 for target in web bundler; do
   "$WASM_BINDGEN_BIN" --target "$target" --out-dir "pkg/$target" --out-name orgwarden "$wasm"
-  # The features rustc enables by default for wasm32-unknown-unknown.
-  "$WASM_OPT_BIN" -Oz --strip-producers --strip-target-features --enable-bulk-memory --enable-multivalue --enable-mutable-globals \
-    --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext \
+  "$WASM_OPT_BIN" "${ORGWARDEN_WASM_OPT[@]}" --strip-producers --strip-target-features "${ORGWARDEN_WASM_FEATURES[@]}" \
     "pkg/$target/orgwarden_bg.wasm" -o "pkg/$target/orgwarden_bg.wasm"
 done
 version="$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)"

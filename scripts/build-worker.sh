@@ -33,19 +33,23 @@ else
     --config 'profile.release.package.std.opt-level=3' \
     --config 'profile.release.package.dlmalloc.opt-level=3'
 fi
-# The function-names section (worker-build keeps it for symbolized panic
-# traces) is about an eighth of the module's gzip size: a panic is a defect
-# the lints deny, so the module ships without it (docs/performance.md).
-# ORGWARDEN_KEEP_NAMES=1 keeps them, for a profile (benches/profile-proxy.mjs).
+# wasm-opt runs here, not in worker-build (Cargo.toml's wasm-pack metadata
+# turns its `-O` off): its passes are env.sh's ORGWARDEN_WASM_OPT, chosen for
+# the compressed size. The function-names section (worker-build keeps it for
+# symbolized panic traces) is about an eighth of the module's gzip size: a
+# panic is a defect the lints deny, so the module ships without it
+# (docs/performance.md). ORGWARDEN_KEEP_NAMES=1 keeps them, for a profile
+# (benches/profile-proxy.mjs).
 wasm=build/worker/index.wasm
 if [ "${ORGWARDEN_KEEP_NAMES:-}" = 1 ]; then
+  names=(--debuginfo)
   echo "worker module: function names kept (ORGWARDEN_KEEP_NAMES=1)"
 else
-"$WASM_OPT_BIN" "$wasm" --strip-debug --strip-producers --enable-bulk-memory --enable-multivalue \
-  --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext \
-  -o "$wasm.stripped"
-mv "$wasm.stripped" "$wasm"
+  names=(--strip-debug)
 fi
+"$WASM_OPT_BIN" "$wasm" "${ORGWARDEN_WASM_OPT[@]}" "${names[@]}" --strip-producers \
+  "${ORGWARDEN_WASM_FEATURES[@]}" -o "$wasm.opt"
+mv "$wasm.opt" "$wasm"
 printf 'worker module: %d bytes raw, %d bytes gzip\n' "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
 # The console, which the worker serves from [assets] (wrangler.toml).
 bash scripts/build-console.sh

