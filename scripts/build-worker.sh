@@ -50,6 +50,8 @@ fi
 "$WASM_OPT_BIN" "$wasm" "${ORGWARDEN_WASM_OPT[@]}" "${names[@]}" --strip-producers \
   "${ORGWARDEN_WASM_FEATURES[@]}" -o "$wasm.opt"
 mv "$wasm.opt" "$wasm"
+# The entry module: the wasm exports as plain handlers (its comment says why).
+cp src/adapters/worker/entry.mjs build/index.js
 printf 'worker module: %d bytes raw, %d bytes gzip\n' "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
 # The console, which the worker serves from [assets] (wrangler.toml).
 bash scripts/build-console.sh
