@@ -19,7 +19,7 @@
 // Run: node benches/worker-proxy.mjs   (MODE=rate RATE=300 SECONDS=5
 // ROUNDS=7; MODE=closed CONCURRENCY=16 SECONDS=5 ROUNDS=3; ASSETS=1 with the
 // console's asset router in front; ONLY=a,b to run
-// some cases; VARIANT=<build dir> [VARIANT_CASE=b] adds case (v): the same
+// some cases; VARIANT=<build dir> [VARIANT_CASE=b|c|d|p] adds case (v): the same
 // path on another build of the worker, to compare builds.)
 import http from 'node:http';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -258,7 +258,18 @@ try {
     ['(k) jose worker, new token each request', joseUrl, freshHeader, PATH, josePid],
     ['(p) orgwarden, public route (no credential)', proxyUrl, () => ({}), '/status', proxyPid],
   ];
-  if (variant) cases.push([`(v) variant build ${process.env.VARIANT}, path of (${process.env.VARIANT_CASE ?? 'p'})`, await variant.ready, process.env.VARIANT_CASE === 'b' ? () => ({ authorization: cached }) : () => ({}), process.env.VARIANT_CASE === 'b' ? PATH : '/status', variantPid]);
+  if (variant) {
+    const which = process.env.VARIANT_CASE ?? 'p';
+    const [headers, where] = {
+      b: [() => ({ authorization: cached }), PATH],
+      c: [freshHeader, PATH],
+      d: [() => ({ authorization: keyHeader }), PATH],
+      p: [() => ({}), '/status'],
+    }[which];
+    const variantUrl = await variant.ready;
+    await run('warm-up', variantUrl, mixed, 5000);
+    cases.push([`(v) variant build ${process.env.VARIANT}, path of (${which})`, variantUrl, headers, where, variantPid]);
+  }
   if (process.env.ONLY) {
     const keep = process.env.ONLY.split(',').map((l) => `(${l})`);
     for (let i = cases.length - 1; i > 0; i--) if (!keep.some((k) => cases[i][0].startsWith(k))) cases.splice(i, 1);

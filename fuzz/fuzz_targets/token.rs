@@ -3,12 +3,16 @@
 //! reaches the claim checks behind a good signature). Never a panic; a
 //! token verifies only when its signature is the key's; the equation left to
 //! a host (as the worker leaves it to WebCrypto) and answered with the same
-//! arithmetic gives the same result as verifying here.
+//! arithmetic gives the same result as verifying here; every segment
+//! decodes to what base64ct, the constant-time decoder, makes of it.
 #![no_main]
+
+use base64ct::{Base64UrlUnpadded, Encoding};
 
 use libfuzzer_sys::fuzz_target;
 use orgwarden::core::surface::{self, VerifyRequest};
 use orgwarden::core::token::keys::SigningKeys;
+use orgwarden::core::token::segment;
 use orgwarden::core::token::{
     sign, AccessClaims, Checked, Equation, Verdict, Verifier, VerifyOptions,
 };
@@ -30,6 +34,12 @@ fuzz_target!(|data: &[u8]| {
     let keys = keys();
     let verifier = Verifier::new(keys.verification_keys(), VerifyOptions::new(ISS, AUD));
     if mode % 2 == 0 {
+        for part in text.split('.') {
+            assert_eq!(
+                segment::decode(part),
+                Base64UrlUnpadded::decode_vec(part).ok()
+            );
+        }
         let _ = surface::inspect(&text, NOW);
         let _ = surface::claims_unverified(&text);
         let jwks = keys.verification_keys().to_jwks();

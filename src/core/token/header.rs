@@ -8,7 +8,6 @@
 
 use core::fmt;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::error::{quote, TokenError};
@@ -40,8 +39,8 @@ pub fn parse_header(segment: &str) -> Result<JoseHeader, TokenError> {
         return Err(TokenError::malformed("header is too long"));
     }
     let mut buf = [0u8; MAX_HEADER_B64 / 4 * 3];
-    let bytes = Base64UrlUnpadded::decode(segment, &mut buf)
-        .map_err(|_| TokenError::malformed("header is not base64url without padding"))?;
+    let bytes = super::segment::decode_into(segment, &mut buf)
+        .ok_or_else(|| TokenError::malformed("header is not base64url without padding"))?;
     let raw: RawHeader = serde_json::from_slice(bytes)
         .map_err(|e| TokenError::malformed(format!("header: {}", json_reason(&e))))?;
     let alg = raw
@@ -171,6 +170,7 @@ impl<'de> Visitor<'de> for HeaderVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64ct::{Base64UrlUnpadded, Encoding};
 
     fn b64(s: &str) -> String {
         Base64UrlUnpadded::encode_string(s.as_bytes())

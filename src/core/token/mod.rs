@@ -20,6 +20,7 @@ pub mod header;
 pub mod host_keys;
 pub mod keys;
 pub mod public_key;
+pub mod segment;
 pub mod sign;
 pub mod signature;
 pub mod verify;

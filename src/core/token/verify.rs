@@ -2,7 +2,6 @@
 //! signature → claims → time, issuer and audience. Each step has its own error
 //! code, and nothing reads a claim before the signature has verified.
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use ed25519_dalek::{Signature, SIGNATURE_LENGTH};
 use jwt_compact::Algorithm;
 
@@ -12,6 +11,7 @@ use super::error::TokenError;
 use super::header::{json_reason, parse_header};
 use super::keys::KeySet;
 use super::public_key::PublicKey;
+use super::segment;
 use super::signature::{is_canonical_scalar, Equation, SignatureCheck, Verdict};
 
 /// Largest token accepted, in bytes (CONTRACT section 4).
@@ -204,8 +204,8 @@ impl Verifier {
             .ok_or_else(|| TokenError::UnknownKid(Some(kid.clone())))?;
 
         let mut signature = [0u8; SIGNATURE_LENGTH];
-        match Base64UrlUnpadded::decode(signature_b64, &mut signature) {
-            Ok(decoded) if decoded.len() == SIGNATURE_LENGTH => {}
+        match segment::decode_into(signature_b64, &mut signature) {
+            Some(decoded) if decoded.len() == SIGNATURE_LENGTH => {}
             _ => {
                 return Err(TokenError::malformed(
                     "the signature is not 64 bytes of base64url",
@@ -233,8 +233,8 @@ impl Verifier {
         prepared: Prepared<'_, '_>,
         now: i64,
     ) -> Result<VerifiedToken<C>, TokenError> {
-        let claims_json = Base64UrlUnpadded::decode_vec(prepared.claims_b64)
-            .map_err(|_| TokenError::malformed("claims are not base64url without padding"))?;
+        let claims_json = segment::decode(prepared.claims_b64)
+            .ok_or_else(|| TokenError::malformed("claims are not base64url without padding"))?;
         let claims: C = serde_json::from_slice(&claims_json)
             .map_err(|e| TokenError::malformed(format!("claims: {}", json_reason(&e))))?;
         claims.check_time(now, self.options.leeway_secs)?;
@@ -306,8 +306,9 @@ pub fn segments_unverified(token: &str) -> Result<(Vec<u8>, Vec<u8>), TokenError
         ));
     };
     let decode = |seg: &str, what: &str| -> Result<Vec<u8>, TokenError> {
-        Base64UrlUnpadded::decode_vec(seg)
-            .map_err(|_| TokenError::malformed(format!("{what} is not base64url without padding")))
+        segment::decode(seg).ok_or_else(|| {
+            TokenError::malformed(format!("{what} is not base64url without padding"))
+        })
     };
     Ok((decode(h, "header")?, decode(p, "claims")?))
 }
